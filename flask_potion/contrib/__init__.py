@@ -1,0 +1,1 @@
+"""Flask-Potion's backends and extras, under their original import paths."""

@@ -1,0 +1,221 @@
+"""The Api: registers resources on a Flask app or blueprint and answers errors in JSON."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from flask import Blueprint, Flask, current_app, request
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException
+
+from .encoding import PotionJSONProvider, json_response
+from .exceptions import InternalError, PotionException
+from .resource import HYPER_SCHEMA, ModelResource
+from .settings import DEFAULTS, setting
+
+__all__ = ["Api"]
+
+
+class Api:
+    """The Potion extension: a set of resources served under one URL prefix.
+
+    :param app: a Flask app or blueprint; ``init_app`` is called when given.
+    :param decorators: view decorators applied to every route (and, unless
+        ``POTION_DECORATE_SCHEMA_ENDPOINTS`` is false, to the schema routes).
+    :param prefix: URL prefix of every route, e.g. ``/api``.
+    :param title: title of the root schema.
+    :param description: description of the root schema.
+    :param default_manager: manager class of ModelResources without ``Meta.manager``;
+        defaults to the SQLAlchemy manager when Flask-SQLAlchemy is installed.
+    """
+
+    def __init__(
+        self,
+        app: Flask | Blueprint | None = None,
+        decorators: Iterable[Callable[..., Any]] | None = None,
+        prefix: str | None = None,
+        title: str | None = None,
+        description: str | None = None,
+        default_manager: Any = None,
+    ) -> None:
+        if prefix and not prefix.startswith("/"):
+            raise ValueError("The Api prefix must start with '/'")
+        self.app: Flask | None = None
+        self.blueprint: Blueprint | None = None
+        self.prefix = (prefix or "").rstrip("/")
+        self.decorators = list(decorators or ())
+        self.title = title
+        self.description = description
+        self._default_manager = default_manager
+        self.resources: dict[str, Any] = {}
+        self.endpoints: set[str] = set()
+        self._rules: list[tuple[str, str, Callable[..., Any], str, bool]] = []
+        self._endpoint_prefix = ""
+        self._schema_document: dict[str, Any] | None = None
+        self._add_rule("/schema", "schema", self._schema_view, "GET", True)
+        if app is not None:
+            self.init_app(app)
+
+    # -- set-up ------------------------------------------------------------------
+
+    @property
+    def default_manager(self) -> Any:
+        if self._default_manager is None:
+            try:
+                from .backends.sqlalchemy import SQLAlchemyManager
+            except ImportError:
+                return None
+            self._default_manager = SQLAlchemyManager
+        return self._default_manager
+
+    @default_manager.setter
+    def default_manager(self, value: Any) -> None:
+        self._default_manager = value
+
+    def init_app(self, app: Flask | Blueprint) -> None:
+        """Register the resources on ``app`` (a Flask app or a blueprint)."""
+        if isinstance(app, Blueprint):
+            self.blueprint = app
+            app.record(self._on_blueprint_registered)
+            return
+        self._attach(app)
+
+    def _on_blueprint_registered(self, state: Any) -> None:
+        url_prefix = (state.url_prefix or "").rstrip("/")
+        self.prefix = url_prefix + self.prefix
+        self._endpoint_prefix = state.blueprint.name + "."
+        for resource in self.resources.values():
+            resource.route_prefix = f"{self.prefix}/{resource.meta.name}"
+            resource._schema_document = None
+        self._attach(state.app)
+
+    def _attach(self, app: Flask) -> None:
+        self.app = app
+        for key, value in DEFAULTS.items():
+            app.config.setdefault(key, value)
+        if setting(app, "POTION_JSON_PROVIDER") and type(app.json) is DefaultJSONProvider:
+            app.json = PotionJSONProvider(app)
+        apis = app.extensions.setdefault("potion", [])
+        if not apis:
+            app.register_error_handler(Exception, _handle_error)
+        apis.append(self)
+        for entry in self._rules:
+            self._register(app, *entry)
+
+    def _add_rule(
+        self, rule: str, endpoint: str, view: Callable[..., Any], method: str, schema_route: bool
+    ) -> None:
+        self._rules.append((rule, endpoint, view, method, schema_route))
+        if self.app is not None:
+            self._register(self.app, rule, endpoint, view, method, schema_route)
+
+    def _register(
+        self, app: Flask, rule: str, endpoint: str, view: Any, method: str, schema_route: bool
+    ) -> None:
+        full_endpoint = self._endpoint_prefix + endpoint
+        self.endpoints.add(full_endpoint)
+        view = self._decorate(app, view, schema_route)
+        app.add_url_rule(self.prefix + rule, full_endpoint, view, methods=[method])
+
+    def _decorate(self, app: Flask, view: Callable[..., Any], schema_route: bool) -> Callable[..., Any]:
+        if schema_route and not setting(app, "POTION_DECORATE_SCHEMA_ENDPOINTS"):
+            return view
+        for decorator in self.decorators:
+            view = decorator(view)
+        return view
+
+    # -- resources ---------------------------------------------------------------
+
+    def add_resource(self, resource: Any) -> None:
+        """Register a resource class and all its routes."""
+        if resource.api is self:
+            return
+        if resource.api is not None:
+            raise RuntimeError(
+                f"Resource {resource.__name__} is already registered with another Api"
+            )
+        name = resource.meta.name
+        if name in self.resources:
+            raise RuntimeError(
+                f"Two resources are named {name!r}: {self.resources[name].__name__} and "
+                f"{resource.__name__}; set Meta.name on one of them"
+            )
+        if issubclass(resource, ModelResource) and resource.manager is None:
+            manager = resource.meta.get("manager") or self.default_manager
+            if manager is None:
+                raise RuntimeError(
+                    f"{resource.__name__} has no manager: set Meta.manager or give the Api "
+                    "a default_manager (install Flask-SQLAlchemy for the SQLAlchemy one)"
+                )
+            manager(resource, resource.meta.get("model"))
+            name = resource.meta.name
+        resource.api = self
+        resource.route_prefix = f"{self.prefix}/{name}"
+        resource._schema_document = None
+        self.resources[name] = resource
+        self._schema_document = None
+
+        decorators = resource.meta.get("route_decorators") or {}
+        for rel, route in resource.routes.items():
+            endpoint = f"{name}_{rel}"
+            view = route.view_factory(endpoint, resource)
+            if rel in decorators:
+                view = decorators[rel](view)
+            self._add_rule(
+                "/" + name + route.rule_factory(resource, relative=True),
+                endpoint,
+                view,
+                route.method or "GET",
+                rel == "describedBy",
+            )
+
+    # -- the root schema ---------------------------------------------------------
+
+    def schema_document(self) -> dict[str, Any]:
+        if self._schema_document is None:
+            document: dict[str, Any] = {"$schema": HYPER_SCHEMA}
+            if self.title is not None:
+                document["title"] = self.title
+            if self.description is not None:
+                document["description"] = self.description
+            document["properties"] = {
+                name: {"$ref": f"{resource.route_prefix}/schema#"}
+                for name, resource in sorted(self.resources.items())
+            }
+            self._schema_document = document
+        return self._schema_document
+
+    def _schema_view(self) -> Any:
+        return json_response(self.schema_document())
+
+    def owns_request(self) -> bool:
+        """Whether the current request is addressed to this Api."""
+        if request.url_rule is not None:
+            return request.endpoint in self.endpoints
+        path = request.path
+        if self.prefix:
+            return path == self.prefix or path.startswith(self.prefix + "/")
+        first = path.lstrip("/").split("/", 1)[0]
+        return first in self.resources or first == "schema"
+
+
+def _handle_error(error: Exception) -> Any:
+    """Answer errors of API routes in JSON; leave the host app's other pages alone."""
+    if isinstance(error, PotionException):
+        return error.get_response()
+    apis = current_app.extensions.get("potion", [])
+    if not any(api.owns_request() for api in apis):
+        if isinstance(error, HTTPException):
+            return error
+        raise error
+    if isinstance(error, HTTPException):
+        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(
+            error, "valid_methods", None
+        ) else None
+        return json_response(
+            {"message": error.description, "status": error.code}, error.code or 500, headers
+        )
+    current_app.logger.error("Unhandled error in %s %s", request.method, request.path, exc_info=error)
+    return InternalError(
+        "The server could not complete the request because of an internal error."
+    ).get_response()

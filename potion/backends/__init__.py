@@ -1,0 +1,320 @@
+"""The Manager contract: how a resource talks to its data store.
+
+A manager is created per resource as ``Manager(resource, model)``.  It adds the
+identity fields (``$uri`` or ``$id``, and ``$type``) to the resource schema,
+works out which fields can be filtered and sorted, binds the key converters, and
+then serves every read and write of the resource.
+
+Reads
+    ``instances(where=(), sort=())``
+        An iterable of items matching every :class:`~potion.filters.Condition` in
+        ``where``, ordered by the :class:`~potion.filters.Sort` tuples in ``sort``
+        (by ``Meta.sort_attribute`` or the id when ``sort`` is empty).
+    ``paginated_instances(page, per_page, where=(), sort=())``
+        A :class:`~potion.pagination.Pagination`; raises
+        :class:`~potion.exceptions.PageNotFound` for a page past the last one (page 1
+        always exists).  Counting and paging happen in the store.
+    ``first(where=(), sort=())``
+        The first match; raises :class:`~potion.exceptions.ItemNotFound` (with
+        ``where``).
+    ``read(id)``
+        The item; raises ``ItemNotFound`` (with ``id``).  A malformed id is also an
+        ``ItemNotFound``, never a 500.
+    ``item_for_output(id)`` / ``page_for_output(page, per_page, where, sort)``
+        What the built-in ``self`` and ``instances`` routes format.  They default to
+        ``read`` and ``paginated_instances``; a backend may return lighter objects
+        (rows of only the needed columns) as long as the resource schema formats
+        them the same.
+    ``relation_instances(item, attribute, target_resource, page=None, per_page=None)``
+        The items of a to-many relation: a ``Pagination`` when ``page`` is given,
+        else a list.
+
+Writes (each one transaction; signals are sent inside it)
+    ``create(properties, commit=True)`` → the new item, its id assigned.
+        Sends ``before_create(item)`` before storing and ``after_create(item)`` after.
+    ``update(item, changes, commit=True)`` → the item.
+        Sends ``before_update(item, changes)`` / ``after_update(item, changes)``;
+        ``changes`` holds only the keys whose value really changes.
+    ``delete(item)`` → None.  ``before_delete(item)`` / ``after_delete(item)``.
+    ``delete_by_id(id)``
+    ``relation_add(item, attribute, target_resource, target_item)`` /
+    ``relation_remove(...)`` → None, with the relation signals; removing a child
+        that is not in the collection sends no ``after_remove_from_relation``.
+    ``transaction(commit=True)``
+        A context manager; nested uses join the outer one.  When the block raises,
+        everything written in it is rolled back, and store errors are translated:
+        a unique violation becomes :class:`~potion.exceptions.DuplicateKey` (409),
+        a missing required value or a dangling key
+        :class:`~potion.exceptions.IntegrityViolation` (400).
+    ``commit()`` / ``begin()``
+        Explicit transaction control for code outside ``transaction()``.
+
+Capabilities
+    ``unsupported`` maps a capability name (``"between"``, ``"transactions"``,
+    ...) to the reason the store lacks it.  The contract test suite skips exactly
+    these, with that reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from typing import Any, Iterator
+
+from .. import fields, filters, signals
+from ..exceptions import ItemNotFound, PotionException
+from ..filters import Condition, Sort
+from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
+from ..pagination import Pagination
+
+__all__ = ["Manager", "RelationalManager"]
+
+_transaction_depths: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
+    "potion_transaction_depths", default=None
+)
+
+
+class Manager:
+    """Base class of every backend; see the module documentation for the contract."""
+
+    #: Operators per field type for this backend.
+    FILTERS_BY_TYPE = filters.FILTERS_BY_TYPE
+    PAGINATION_TYPES: tuple[type, ...] = (Pagination,)
+    #: Capabilities this store lacks: ``{name: reason}``.
+    unsupported: dict[str, str] = {}
+
+    def __init__(self, resource: Any, model: Any) -> None:
+        self.resource = resource
+        resource.manager = self
+        meta = resource.meta
+        self._init_model(resource, model, meta)
+        self._init_filters(resource, meta)
+        self._init_key_converters(resource, meta)
+        self._post_init(resource, meta)
+
+    # -- set-up ------------------------------------------------------------------
+
+    def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
+        self.model = model
+        self.id_attribute = meta.get("id_attribute") or "id"
+        id_field_class = meta.get("id_field_class") or fields.Integer
+        self.id_field = id_field_class(io="r", attribute=self.id_attribute)
+        self._add_identity_fields(resource, meta)
+
+    def _add_identity_fields(self, resource: Any, meta: Any) -> None:
+        schema = resource.schema
+        if meta.get("include_id"):
+            schema.set("$id", self.id_field)
+        else:
+            schema.set("$uri", fields.ItemUri(resource, attribute=self.id_attribute))
+        if meta.get("include_type"):
+            schema.set("$type", fields.ItemType(resource))
+
+    def _init_filters(self, resource: Any, meta: Any) -> None:
+        setting = meta.get("filters", True)
+        self.filters: dict[str, dict[str, filters.BaseFilter]] = {}
+        for key, field in resource.schema.readable_fields.items():
+            if isinstance(setting, dict):
+                allowed = setting.get(key, setting.get("*", False))
+            else:
+                allowed = setting
+            if key == "$type":
+                continue
+            field_filters = filters.filters_for_field(key, field, allowed, self.FILTERS_BY_TYPE)
+            field_filters = {
+                name: f for name, f in field_filters.items() if name not in self.unsupported
+            }
+            if field_filters:
+                self.filters[key] = field_filters
+        self.sortable: dict[str, fields.Raw] = {
+            key: field
+            for key, field in resource.schema.readable_fields.items()
+            if key in self.filters and isinstance(field, filters.SORTABLE_FIELD_TYPES)
+        }
+
+    def _init_key_converters(self, resource: Any, meta: Any) -> None:
+        converters = list(meta.get("key_converters") or (RefKey(), IDKey()))
+        natural_key = meta.get("natural_key")
+        if natural_key:
+            if isinstance(natural_key, str):
+                converters.append(PropertyKey(natural_key))
+            elif len(natural_key) == 1:
+                converters.append(PropertyKey(natural_key[0]))
+            else:
+                converters.append(PropertiesKey(*natural_key))
+        bound = [converter.bind(resource) for converter in converters]
+        meta.key_converters = tuple(bound)
+        self._bound_key_converters = bound
+        meta.key_converters_by_type = self.key_converters_by_type()
+
+    def _post_init(self, resource: Any, meta: Any) -> None:
+        meta.id_attribute = self.id_attribute
+        if not meta.get("id_converter"):
+            meta.id_converter = self.id_field.url_rule_converter or "string"
+
+    def key_converters_by_type(self) -> dict[str, Any]:
+        by_type: dict[str, Any] = {}
+        for converter in self._bound_key_converters:
+            kind = converter.matcher_type()
+            if kind in by_type:
+                raise RuntimeError(
+                    f"Resource {self.resource.meta.name!r} has two key converters for "
+                    f"JSON type {kind!r}"
+                )
+            by_type[kind] = converter
+        return by_type
+
+    # -- helpers -----------------------------------------------------------------
+
+    def get_id(self, item: Any) -> Any:
+        return fields.get_value(self.id_attribute, item, None)
+
+    def _send(self, signal: Any, **kwargs: Any) -> None:
+        signal.send(self.resource, **kwargs)
+
+    # -- reads -------------------------------------------------------------------
+
+    def instances(self, where: Any = None, sort: Any = None) -> Any:
+        raise NotImplementedError
+
+    def paginated_instances(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        return Pagination.from_list(list(self.instances(where, sort)), page, per_page)
+
+    def first(self, where: Any = None, sort: Any = None) -> Any:
+        for item in self.instances(where, sort):
+            return item
+        raise ItemNotFound(self.resource, where=where)
+
+    def read(self, id: Any) -> Any:
+        raise NotImplementedError
+
+    def item_for_output(self, id: Any) -> Any:
+        return self.read(id)
+
+    def page_for_output(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        return self.paginated_instances(page, per_page, where, sort)
+
+    def relation_instances(
+        self,
+        item: Any,
+        attribute: str,
+        target_resource: Any,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Any:
+        raise NotImplementedError
+
+    # -- writes ------------------------------------------------------------------
+
+    def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+        raise NotImplementedError
+
+    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        raise NotImplementedError
+
+    def delete(self, item: Any) -> None:
+        raise NotImplementedError
+
+    def delete_by_id(self, id: Any) -> None:
+        self.delete(self.read(id))
+
+    def relation_add(self, item: Any, attribute: str, target_resource: Any, target_item: Any) -> None:
+        raise NotImplementedError
+
+    def relation_remove(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
+        raise NotImplementedError
+
+    # -- transactions ------------------------------------------------------------
+
+    def _transaction_key(self) -> int:
+        """Managers sharing a store (session, database) share one transaction."""
+        return id(self)
+
+    def _begin(self) -> None:
+        pass
+
+    def _flush(self) -> None:
+        pass
+
+    def _commit(self) -> None:
+        pass
+
+    def _rollback(self) -> None:
+        pass
+
+    def translate_error(self, exc: BaseException) -> PotionException | None:
+        """A Potion error for a store error (integrity violations), or None."""
+        return None
+
+    @contextlib.contextmanager
+    def transaction(self, commit: bool = True) -> Iterator[None]:
+        depths = _transaction_depths.get()
+        if depths is None:
+            depths = {}
+            _transaction_depths.set(depths)
+        key = self._transaction_key()
+        depth = depths.get(key, 0)
+        depths[key] = depth + 1
+        outer = depth == 0
+        try:
+            if outer:
+                self._begin()
+            yield
+            if outer:
+                if commit:
+                    self._commit()
+                else:
+                    self._flush()
+        except BaseException as exc:
+            if outer:
+                self._rollback()
+                translated = self.translate_error(exc)
+                if translated is not None:
+                    raise translated from exc
+            raise
+        finally:
+            depths[key] = depth
+
+    def begin(self) -> None:
+        self._begin()
+
+    def commit(self) -> None:
+        try:
+            self._commit()
+        except Exception as exc:
+            self._rollback()
+            translated = self.translate_error(exc)
+            if translated is not None:
+                raise translated from exc
+            raise
+
+    @staticmethod
+    def changed(item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """The subset of ``changes`` whose value differs from the item's."""
+        actual = {}
+        for key, value in changes.items():
+            current = fields.get_value(key, item, None)
+            if current is None or value is None:
+                if current is not value:
+                    actual[key] = value
+            elif current != value:
+                actual[key] = value
+        return actual
+
+
+class RelationalManager(Manager):
+    """Base of managers for stores queried through expressions (SQL)."""
+
+
+def conditions(where: Any) -> tuple[Condition, ...]:
+    return tuple(where or ())
+
+
+def sorts(sort: Any) -> tuple[Sort, ...]:
+    return tuple(sort or ())

@@ -1,0 +1,194 @@
+"""The memory backend: items are dicts kept in the process.
+
+Meant for plain resources without a data store, for prototypes and for tests.
+It implements the whole Manager contract: filters, sorting and pagination run in
+Python, writes are transactional (a failed write restores the items it touched)
+and every signal is sent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from .. import fields, signals
+from ..exceptions import ItemNotFound, PageNotFound
+from ..pagination import Pagination
+from . import Manager
+
+__all__ = ["MemoryManager"]
+
+
+def _comparable(field: Any, value: Any, manager_of: Any) -> Any:
+    """Replace referenced items by their ids so conditions compare ids."""
+    if isinstance(field, fields.ToOne):
+        return None if value is None else manager_of(field).get_id(value)
+    if isinstance(field, fields.Array) and isinstance(field.container, fields.ToOne):
+        target = manager_of(field.container)
+        return [target.get_id(v) for v in value or ()]
+    return value
+
+
+def _sort_key(value: Any) -> tuple[bool, Any]:
+    return (value is not None, value if value is not None else 0)
+
+
+class MemoryManager(Manager):
+    """Keeps items as dicts in insertion order; ids are integers from 1."""
+
+    def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
+        super()._init_model(resource, model, meta)
+        self.items: dict[Any, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
+        self._undo: list[tuple[str, Any, Any]] | None = None
+
+    @staticmethod
+    def _target_manager(field: Any) -> Any:
+        return field.target.manager
+
+    # -- reads -------------------------------------------------------------------
+
+    def _matches(self, item: dict[str, Any], where: Any) -> bool:
+        for condition in where:
+            value = fields.get_value(condition.attribute, item, None)
+            value = _comparable(condition.filter.field, value, self._target_manager)
+            if not condition.filter.op(value, condition.value):
+                return False
+        return True
+
+    def instances(self, where: Any = None, sort: Any = None) -> list[dict[str, Any]]:
+        items = [item for item in self.items.values() if self._matches(item, where or ())]
+        sort = tuple(sort or ())
+        if not sort and self.resource.meta.get("sort_attribute"):
+            attribute = self.resource.meta.sort_attribute
+            reverse = False
+            if isinstance(attribute, (tuple, list)):
+                attribute, reverse = attribute
+            sort = ((None, attribute, reverse),)
+        for order in reversed(sort):
+            field, attribute, reverse = order[0], order[1], order[2]
+
+            def key(item: dict[str, Any], field: Any = field, attribute: str = attribute) -> Any:
+                value = fields.get_value(attribute, item, None)
+                return _sort_key(_comparable(field, value, self._target_manager))
+
+            items.sort(key=key, reverse=reverse)
+        return items
+
+    def paginated_instances(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        result = Pagination.from_list(self.instances(where, sort), page, per_page)
+        if page > result.pages:
+            raise PageNotFound()
+        return result
+
+    def read(self, id: Any) -> dict[str, Any]:
+        try:
+            return self.items[id]
+        except (KeyError, TypeError):
+            raise ItemNotFound(self.resource, id=id) from None
+
+    def relation_instances(
+        self,
+        item: Any,
+        attribute: str,
+        target_resource: Any,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Any:
+        children = list(item.get(attribute) or ())
+        if page is None:
+            return children
+        result = Pagination.from_list(children, page, per_page or 20)
+        if page > result.pages:
+            raise PageNotFound()
+        return result
+
+    # -- transactions ------------------------------------------------------------
+
+    def _begin(self) -> None:
+        self._undo = []
+
+    def _commit(self) -> None:
+        self._undo = None
+
+    def _rollback(self) -> None:
+        undo, self._undo = self._undo or [], None
+        for action, key, value in reversed(undo):
+            if action == "insert":
+                self.items.pop(key, None)
+            elif action == "restore":
+                item, snapshot = value
+                item.clear()
+                item.update(snapshot)
+            elif action == "delete":
+                self.items[key] = value
+                # keep insertion order close to the original position
+        self.items = dict(sorted(self.items.items(), key=lambda kv: _sort_key(kv[0])))
+
+    def _remember(self, action: str, key: Any, value: Any) -> None:
+        if self._undo is not None:
+            self._undo.append((action, key, value))
+
+    # -- writes ------------------------------------------------------------------
+
+    def create(self, properties: dict[str, Any], commit: bool = True) -> dict[str, Any]:
+        with self.transaction(commit):
+            item = dict(properties)
+            self._send(signals.before_create, item=item)
+            item_id = item.get(self.id_attribute)
+            if item_id is None:
+                item_id = next(self._ids)
+                while item_id in self.items:
+                    item_id = next(self._ids)
+                item[self.id_attribute] = item_id
+            self.items[item_id] = item
+            self._remember("insert", item_id, None)
+            self._send(signals.after_create, item=item)
+        return item
+
+    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        with self.transaction(commit):
+            self._remember("restore", None, (item, dict(item)))
+            actual = self.changed(item, changes)
+            self._send(signals.before_update, item=item, changes=actual)
+            item.update(changes)
+            self._send(signals.after_update, item=item, changes=actual)
+        return item
+
+    def delete(self, item: Any) -> None:
+        with self.transaction():
+            self._send(signals.before_delete, item=item)
+            item_id = self.get_id(item)
+            self.items.pop(item_id, None)
+            self._remember("delete", item_id, item)
+            self._send(signals.after_delete, item=item)
+
+    def relation_add(self, item: Any, attribute: str, target_resource: Any, target_item: Any) -> None:
+        with self.transaction():
+            self._remember("restore", None, (item, dict(item)))
+            self._send(signals.before_add_to_relation, item=item, attribute=attribute, child=target_item)
+            children = list(item.get(attribute) or ())
+            children.append(target_item)
+            item[attribute] = children
+            self._send(signals.after_add_to_relation, item=item, attribute=attribute, child=target_item)
+
+    def relation_remove(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
+        with self.transaction():
+            self._remember("restore", None, (item, dict(item)))
+            self._send(
+                signals.before_remove_from_relation, item=item, attribute=attribute, child=target_item
+            )
+            children = list(item.get(attribute) or ())
+            if target_item in children:
+                children.remove(target_item)
+                item[attribute] = children
+                self._send(
+                    signals.after_remove_from_relation,
+                    item=item,
+                    attribute=attribute,
+                    child=target_item,
+                )

@@ -1,0 +1,563 @@
+"""The ``where`` and ``sort`` query language, parsed into backend-neutral objects.
+
+A filter is one operator applied to one field (``year $gt 2000``).  Parsing a
+request's ``where`` yields :class:`Condition` objects, ``sort`` yields
+:class:`Sort` tuples; each backend translates them into its own query language
+(SQL, a MongoDB query, Python predicates for the memory backend).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
+
+from . import fields
+from .exceptions import InvalidJSON, ValidationError
+from .encoding import loads
+from .validation import Validator
+
+if TYPE_CHECKING:
+    from .fields import Raw
+
+__all__ = [
+    "BaseFilter",
+    "EqualFilter",
+    "NotEqualFilter",
+    "LessThanFilter",
+    "LessThanEqualFilter",
+    "GreaterThanFilter",
+    "GreaterThanEqualFilter",
+    "NumberLessThanFilter",
+    "NumberLessThanEqualFilter",
+    "NumberGreaterThanFilter",
+    "NumberGreaterThanEqualFilter",
+    "InFilter",
+    "ContainsFilter",
+    "StringContainsFilter",
+    "StringIContainsFilter",
+    "StartsWithFilter",
+    "IStartsWithFilter",
+    "EndsWithFilter",
+    "IEndsWithFilter",
+    "DateBetweenFilter",
+    "Condition",
+    "Sort",
+    "FILTER_NAMES",
+    "FILTERS_BY_TYPE",
+    "filters_for_field",
+    "parse_where",
+    "parse_sort",
+    "where_schema",
+    "sort_schema",
+    "SORTABLE_FIELD_TYPES",
+]
+
+
+class BaseFilter:
+    """One operator on one field.
+
+    ``name`` is the operator without its ``$`` (``"gt"``), ``value_schema`` the JSON
+    Schema of the operand, ``convert`` turns the operand into a Python value and
+    ``op`` evaluates the condition on a Python value (used by the memory backend).
+    """
+
+    name: str = ""
+
+    def __init__(self, name: str | None = None, field: Raw | None = None, attribute: str | None = None):
+        if name is not None:
+            self.name = name
+        self.field = field
+        self.attribute = attribute
+        self._validator: Validator | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, attribute={self.attribute!r})"
+
+    # -- schema ------------------------------------------------------------------
+
+    def value_schema(self) -> dict[str, Any]:
+        assert self.field is not None
+        return _without_read_only(self.field.request)
+
+    @property
+    def request(self) -> dict[str, Any]:
+        """The schema of the condition as written in ``where``: ``{"$op": value}``."""
+        return {
+            "type": "object",
+            "properties": {"$" + self.name: self.value_schema()},
+            "required": ["$" + self.name],
+            "additionalProperties": False,
+        }
+
+    def schemas(self) -> list[dict[str, Any]]:
+        """Every accepted form of the condition (equality also takes a bare value)."""
+        return [self.request]
+
+    def validate(self, value: Any) -> bool:
+        if self._validator is None:
+            self._validator = Validator(self.value_schema())
+        return self._validator.is_valid(value)
+
+    # -- values ------------------------------------------------------------------
+
+    def convert(self, value: Any) -> Any:
+        """The Python operand; references are resolved to the target's id."""
+        field = self.field
+        if isinstance(field, fields.ToOne):
+            return field.convert_to_id(value)
+        assert field is not None
+        return field.convert(value, validate=False)
+
+    def op(self, a: Any, b: Any) -> bool:
+        raise NotImplementedError
+
+
+def _without_read_only(schema: dict[str, Any]) -> dict[str, Any]:
+    if isinstance(schema, dict) and "readOnly" in schema:
+        schema = {k: v for k, v in schema.items() if k != "readOnly"}
+    return schema
+
+
+class EqualFilter(BaseFilter):
+    name = "eq"
+
+    def schemas(self) -> list[dict[str, Any]]:
+        return [self.value_schema(), self.request]
+
+    def op(self, a: Any, b: Any) -> bool:
+        return bool(a == b)
+
+
+class NotEqualFilter(BaseFilter):
+    name = "ne"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return bool(a != b)
+
+
+def _compare(a: Any, b: Any, test: Any) -> bool:
+    if a is None or b is None:
+        return False
+    try:
+        return bool(test(a, b))
+    except TypeError:
+        return False
+
+
+class LessThanFilter(BaseFilter):
+    name = "lt"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return _compare(a, b, lambda x, y: x < y)
+
+
+class LessThanEqualFilter(BaseFilter):
+    name = "lte"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return _compare(a, b, lambda x, y: x <= y)
+
+
+class GreaterThanFilter(BaseFilter):
+    name = "gt"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return _compare(a, b, lambda x, y: x > y)
+
+
+class GreaterThanEqualFilter(BaseFilter):
+    name = "gte"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return _compare(a, b, lambda x, y: x >= y)
+
+
+class _NumberOperand:
+    def value_schema(self) -> dict[str, Any]:
+        return {"type": "number"}
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+
+class NumberLessThanFilter(_NumberOperand, LessThanFilter):
+    pass
+
+
+class NumberLessThanEqualFilter(_NumberOperand, LessThanEqualFilter):
+    pass
+
+
+class NumberGreaterThanFilter(_NumberOperand, GreaterThanFilter):
+    pass
+
+
+class NumberGreaterThanEqualFilter(_NumberOperand, GreaterThanEqualFilter):
+    pass
+
+
+class InFilter(BaseFilter):
+    name = "in"
+
+    def value_schema(self) -> dict[str, Any]:
+        return {
+            "type": "array",
+            "items": super().value_schema(),
+            "minItems": 0,
+            "uniqueItems": True,
+        }
+
+    def convert(self, value: Any) -> Any:
+        field = self.field
+        if isinstance(field, fields.ToOne):
+            return resolve_reference_ids(field, value)
+        assert field is not None
+        return [field.convert(v, validate=False) for v in value]
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a in b
+
+
+def resolve_reference_ids(field: Any, values: list[Any]) -> list[Any]:
+    """Ids of the referenced items; references to missing items are left out."""
+    ids = []
+    for value in values:
+        target_id = field.convert_to_id(value)
+        if target_id is not None:
+            ids.append(target_id)
+    return ids
+
+
+class ContainsFilter(BaseFilter):
+    """An array (or ToMany) that contains an element."""
+
+    name = "contains"
+
+    def value_schema(self) -> dict[str, Any]:
+        container = getattr(self.field, "container", None)
+        assert container is not None
+        return _without_read_only(container.request)
+
+    def convert(self, value: Any) -> Any:
+        container = getattr(self.field, "container", None)
+        if isinstance(container, fields.ToOne):
+            return container.convert_to_id(value)
+        assert container is not None
+        return container.convert(value, validate=False)
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and b in a
+
+
+class _StringFilter(BaseFilter):
+    def value_schema(self) -> dict[str, Any]:
+        return {"type": "string", "minLength": 1}
+
+    def convert(self, value: Any) -> Any:
+        return value
+
+
+class StringContainsFilter(_StringFilter):
+    name = "contains"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and b in a
+
+
+class StringIContainsFilter(_StringFilter):
+    name = "icontains"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and b.casefold() in a.casefold()
+
+
+class StartsWithFilter(_StringFilter):
+    name = "startswith"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and a.startswith(b)
+
+
+class IStartsWithFilter(_StringFilter):
+    name = "istartswith"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and a.casefold().startswith(b.casefold())
+
+
+class EndsWithFilter(_StringFilter):
+    name = "endswith"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and a.endswith(b)
+
+
+class IEndsWithFilter(_StringFilter):
+    name = "iendswith"
+
+    def op(self, a: Any, b: Any) -> bool:
+        return a is not None and a.casefold().endswith(b.casefold())
+
+
+class DateBetweenFilter(BaseFilter):
+    name = "between"
+
+    def value_schema(self) -> dict[str, Any]:
+        item = super().value_schema()
+        return {"type": "array", "items": [item, item], "minItems": 2, "maxItems": 2}
+
+    def convert(self, value: Any) -> Any:
+        assert self.field is not None
+        return [self.field.convert(v, validate=False) for v in value]
+
+    def op(self, a: Any, b: Any) -> bool:
+        return _compare(a, b[0], lambda x, y: x >= y) and _compare(a, b[1], lambda x, y: x <= y)
+
+
+FILTER_NAMES = (
+    (EqualFilter, "eq"),
+    (NotEqualFilter, "ne"),
+    (LessThanFilter, "lt"),
+    (LessThanEqualFilter, "lte"),
+    (GreaterThanFilter, "gt"),
+    (GreaterThanEqualFilter, "gte"),
+    (InFilter, "in"),
+    (ContainsFilter, "contains"),
+    (StringContainsFilter, "contains"),
+    (StringIContainsFilter, "icontains"),
+    (StartsWithFilter, "startswith"),
+    (IStartsWithFilter, "istartswith"),
+    (EndsWithFilter, "endswith"),
+    (IEndsWithFilter, "iendswith"),
+    (DateBetweenFilter, "between"),
+)
+
+_COMPARE = (
+    EqualFilter,
+    NotEqualFilter,
+    LessThanFilter,
+    LessThanEqualFilter,
+    GreaterThanFilter,
+    GreaterThanEqualFilter,
+)
+
+#: Operators per field type; a field gets the set of the nearest class in its MRO.
+FILTERS_BY_TYPE: dict[type, tuple[type[BaseFilter], ...]] = {
+    fields.Boolean: (EqualFilter, NotEqualFilter, InFilter),
+    fields.Integer: (
+        EqualFilter,
+        NotEqualFilter,
+        NumberLessThanFilter,
+        NumberLessThanEqualFilter,
+        NumberGreaterThanFilter,
+        NumberGreaterThanEqualFilter,
+        InFilter,
+    ),
+    fields.Number: (
+        EqualFilter,
+        NotEqualFilter,
+        NumberLessThanFilter,
+        NumberLessThanEqualFilter,
+        NumberGreaterThanFilter,
+        NumberGreaterThanEqualFilter,
+        InFilter,
+    ),
+    fields.String: (
+        EqualFilter,
+        NotEqualFilter,
+        StringContainsFilter,
+        StringIContainsFilter,
+        StartsWithFilter,
+        IStartsWithFilter,
+        EndsWithFilter,
+        IEndsWithFilter,
+        InFilter,
+    ),
+    fields.Date: _COMPARE + (DateBetweenFilter, InFilter),
+    fields.DateString: _COMPARE + (DateBetweenFilter, InFilter),
+    fields.DateTime: _COMPARE + (DateBetweenFilter,),
+    fields.DateTimeString: _COMPARE + (DateBetweenFilter,),
+    fields.Array: (ContainsFilter,),
+    fields.ToOne: (EqualFilter, NotEqualFilter, InFilter),
+    fields.ItemUri: (EqualFilter, NotEqualFilter, InFilter),
+}
+
+#: Field types that ``sort`` accepts.
+SORTABLE_FIELD_TYPES: tuple[type, ...] = (
+    fields.String,
+    fields.Boolean,
+    fields.Number,
+    fields.Integer,
+    fields.Date,
+    fields.DateString,
+    fields.DateTimeString,
+    fields.ItemUri,
+    fields.ToOne,
+)
+
+
+def filters_for_field(
+    key: str,
+    field: Raw,
+    allowed: Any = True,
+    by_type: dict[type, tuple[type[BaseFilter], ...]] | None = None,
+) -> dict[str, BaseFilter]:
+    """The filters of one field: ``{op name: filter}``.
+
+    ``allowed`` is ``True`` (every operator of the type), a list of operator names,
+    or a dict ``{op name: filter class}``.
+    """
+    by_type = FILTERS_BY_TYPE if by_type is None else by_type
+    if allowed is False or allowed is None:
+        return {}
+    classes: tuple[type[BaseFilter], ...] = ()
+    for cls in type(field).__mro__:
+        if cls in by_type:
+            classes = by_type[cls]
+            break
+    attribute = field.attribute or key
+    result: dict[str, BaseFilter] = {}
+    if isinstance(allowed, dict):
+        for name, filter_class in allowed.items():
+            name = "eq" if name is None else name
+            result[name] = filter_class(name=name, field=field, attribute=attribute)
+        return result
+    names = None if allowed is True else {"eq" if n is None else n for n in allowed}
+    for filter_class in classes:
+        if names is None or filter_class.name in names:
+            result[filter_class.name] = filter_class(field=field, attribute=attribute)
+    return result
+
+
+class Condition(NamedTuple):
+    """``key`` (field name) compared by ``filter`` to the converted ``value``."""
+
+    key: str
+    filter: BaseFilter
+    value: Any
+
+    @property
+    def attribute(self) -> str:
+        return self.filter.attribute or self.key
+
+    def __call__(self, item: Any) -> bool:
+        """Evaluate on a Python item (the memory backend's way)."""
+        from .fields import get_value
+
+        return self.filter.op(get_value(self.attribute, item, None), self.value)
+
+
+class Sort(NamedTuple):
+    """Order by ``attribute`` of ``field``, descending when ``reverse``."""
+
+    field: Raw
+    attribute: str
+    reverse: bool
+    key: str = ""
+
+
+# -- parsing --------------------------------------------------------------------
+
+
+def _load_parameter(raw: Any, name: str) -> Any:
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return loads(raw)
+    except ValueError as exc:
+        raise InvalidJSON(
+            f"The {name!r} parameter is not valid JSON: {exc}", parameter=name
+        ) from None
+
+
+def parse_where(raw: Any, filters: dict[str, dict[str, BaseFilter]]) -> tuple[Condition, ...]:
+    """Parse a ``where`` parameter (JSON text or object) into conditions."""
+    if raw is None or raw == "":
+        return ()
+    where = _load_parameter(raw, "where")
+    if not isinstance(where, dict):
+        raise ValidationError([{"path": ["where"], "validationOf": {"type": "object"}}])
+    unknown = [key for key in where if key not in filters]
+    if unknown:
+        raise ValidationError(
+            [{"path": ["where"], "validationOf": {"additionalProperties": False}}],
+            message=f"Cannot filter on {', '.join(sorted(unknown))}",
+        )
+    conditions = []
+    for key, value in where.items():
+        conditions.append(_parse_condition(key, value, filters[key]))
+    return tuple(conditions)
+
+
+def _parse_condition(key: str, value: Any, field_filters: dict[str, BaseFilter]) -> Condition:
+    if isinstance(value, dict) and len(value) == 1:
+        (op_key, operand), = value.items()
+        if op_key.startswith("$") and op_key[1:] in field_filters:
+            filter_ = field_filters[op_key[1:]]
+            if filter_.validate(operand):
+                return Condition(key, filter_, filter_.convert(operand))
+            _invalid_condition(key, field_filters)
+    equal = field_filters.get("eq")
+    if equal is not None and equal.validate(value):
+        return Condition(key, equal, equal.convert(value))
+    _invalid_condition(key, field_filters)
+    raise AssertionError("unreachable")
+
+
+def _invalid_condition(key: str, field_filters: dict[str, BaseFilter]) -> None:
+    raise ValidationError(
+        [{"path": ["where", key], "validationOf": {"anyOf": _condition_schemas(field_filters)}}],
+        message=f"Invalid condition on {key!r}",
+    )
+
+
+def _condition_schemas(field_filters: dict[str, BaseFilter]) -> list[dict[str, Any]]:
+    schemas: list[dict[str, Any]] = []
+    for filter_ in field_filters.values():
+        schemas.extend(filter_.schemas())
+    return schemas
+
+
+def parse_sort(raw: Any, sortable: dict[str, Raw]) -> tuple[Sort, ...]:
+    """Parse a ``sort`` parameter (``{"field": reverse}``, key order is priority)."""
+    if raw is None or raw == "":
+        return ()
+    sort = _load_parameter(raw, "sort")
+    if not isinstance(sort, dict):
+        raise ValidationError([{"path": ["sort"], "validationOf": {"type": "object"}}])
+    result = []
+    for key, reverse in sort.items():
+        if key not in sortable:
+            raise ValidationError(
+                [{"path": ["sort"], "validationOf": {"additionalProperties": False}}],
+                message=f"Cannot sort by {key!r}",
+            )
+        if not isinstance(reverse, bool):
+            raise ValidationError([{"path": ["sort", key], "validationOf": {"type": "boolean"}}])
+        field = sortable[key]
+        result.append(Sort(field, field.attribute or key, reverse, key))
+    return tuple(result)
+
+
+def where_schema(filters: dict[str, dict[str, BaseFilter]]) -> dict[str, Any]:
+    """The JSON Schema of the ``where`` parameter, as published in the ``instances`` link."""
+    properties = {}
+    for key, field_filters in filters.items():
+        schemas = _condition_schemas(field_filters)
+        if not schemas:
+            continue
+        properties[key] = schemas[0] if len(schemas) == 1 else {"anyOf": schemas}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def sort_schema(sortable: Iterable[str]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {key: {"type": "boolean"} for key in sortable},
+        "additionalProperties": False,
+    }
+
+
+def like_escape(value: str, escape: str = "\\") -> str:
+    """Escape ``%`` and ``_`` (and the escape character) for a SQL LIKE pattern."""
+    return re.sub(r"([%_\\])", lambda m: escape + m.group(1), value)

@@ -1,0 +1,179 @@
+"""Key converters: the ways a client may refer to an item.
+
+``{"$ref": "/author/1"}`` (:class:`RefKey`), a bare id (:class:`IDKey`), or a
+natural key: one unique property (:class:`PropertyKey`) or several
+(:class:`PropertiesKey`).  Each converter claims one JSON type, so the type of a
+reference picks its converter.  The first converter of a resource formats its
+references on output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .exceptions import ItemNotFound
+from .filters import Condition, EqualFilter
+from .schema import ResourceBound
+
+__all__ = ["Key", "RefKey", "IDKey", "PropertyKey", "PropertiesKey"]
+
+
+class Key(ResourceBound):
+    """Base of key converters."""
+
+    def matcher_type(self) -> str:
+        """The JSON type of the references this converter reads."""
+        raise NotImplementedError
+
+    def schema(self) -> Any:
+        raise NotImplementedError
+
+    @property
+    def response(self) -> dict[str, Any]:
+        schema = self.schema()
+        return schema[0] if isinstance(schema, tuple) else schema
+
+    @property
+    def request(self) -> dict[str, Any]:
+        schema = self.schema()
+        return schema[1] if isinstance(schema, tuple) else schema
+
+    def format(self, item: Any) -> Any:
+        raise NotImplementedError
+
+    def format_id(self, item_id: Any) -> Any:
+        """Format a reference from the id alone (only RefKey and IDKey can)."""
+        raise NotImplementedError
+
+    def convert(self, value: Any) -> Any:
+        """The referenced item; raises :class:`ItemNotFound`."""
+        raise NotImplementedError
+
+    def convert_to_id(self, value: Any) -> Any:
+        """The id of the referenced item, or None when it does not exist."""
+        try:
+            return self.resource.manager.get_id(self.convert(value))
+        except ItemNotFound:
+            return None
+
+
+class RefKey(Key):
+    """``{"$ref": "<resource uri>/<id>"}``."""
+
+    def matcher_type(self) -> str:
+        return "object"
+
+    def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        prefix = re.escape(self.resource.route_prefix)
+        ref = {"type": "string", "pattern": f"^{prefix}\\/[^/]+$"}
+        read = {"type": "object", "properties": {"$ref": ref}, "additionalProperties": False}
+        write = dict(read, required=["$ref"])
+        return read, write
+
+    def format(self, item: Any) -> Any:
+        return {"$ref": f"{self.resource.route_prefix}/{self.resource.manager.get_id(item)}"}
+
+    def format_id(self, item_id: Any) -> Any:
+        return {"$ref": f"{self.resource.route_prefix}/{item_id}"}
+
+    def _id(self, value: Any) -> Any:
+        uri = value["$ref"]
+        prefix = self.resource.route_prefix + "/"
+        raw = uri[len(prefix) :] if uri.startswith(prefix) else uri.rpartition("/")[2]
+        try:
+            return self.resource.manager.id_field.convert_url_value(raw)
+        except (TypeError, ValueError):
+            raise ItemNotFound(self.resource, id=raw) from None
+
+    def convert(self, value: Any) -> Any:
+        return self.resource.manager.read(self._id(value))
+
+    def convert_to_id(self, value: Any) -> Any:
+        try:
+            return self._id(value)
+        except ItemNotFound:
+            return None
+
+
+class IDKey(Key):
+    """The bare id of the item (``1`` or ``"abc"``)."""
+
+    def matcher_type(self) -> str:
+        return self.resource.manager.id_field.json_type or "string"
+
+    def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        field = self.resource.manager.id_field
+        return field.response, field.request
+
+    def format(self, item: Any) -> Any:
+        return self.resource.manager.id_field.format(self.resource.manager.get_id(item))
+
+    def format_id(self, item_id: Any) -> Any:
+        return self.resource.manager.id_field.format(item_id)
+
+    def convert(self, value: Any) -> Any:
+        return self.resource.manager.read(value)
+
+    def convert_to_id(self, value: Any) -> Any:
+        return value
+
+
+class PropertyKey(Key):
+    """One unique property, e.g. ``"jane"`` for ``natural_key = 'username'``."""
+
+    def __init__(self, property: str) -> None:
+        self.property = property
+
+    def _field(self) -> Any:
+        return self.resource.schema.fields[self.property]
+
+    def matcher_type(self) -> str:
+        return self._field().json_type or "string"
+
+    def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        field = self._field()
+        return field.response, field.request
+
+    def format(self, item: Any) -> Any:
+        return self._field().output(self.property, item)
+
+    def _condition(self, name: str, value: Any) -> Condition:
+        field = self.resource.schema.fields[name]
+        filter_ = EqualFilter(field=field, attribute=field.attribute or name)
+        return Condition(name, filter_, field.convert(value, validate=False))
+
+    def convert(self, value: Any) -> Any:
+        return self.resource.manager.first(where=(self._condition(self.property, value),))
+
+
+class PropertiesKey(PropertyKey):
+    """Several properties that are unique together, e.g. ``["Charles", "Darwin"]``."""
+
+    def __init__(self, *properties: str) -> None:
+        self.properties = properties
+
+    def matcher_type(self) -> str:
+        return "array"
+
+    def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        fields = [self.resource.schema.fields[name] for name in self.properties]
+        read = {
+            "type": "array",
+            "items": [f.response for f in fields],
+            "additionalItems": False,
+        }
+        write = {
+            "type": "array",
+            "items": [f.request for f in fields],
+            "additionalItems": False,
+            "minItems": len(fields),
+        }
+        return read, write
+
+    def format(self, item: Any) -> Any:
+        return [self.resource.schema.fields[n].output(n, item) for n in self.properties]
+
+    def convert(self, value: Any) -> Any:
+        where = tuple(self._condition(n, v) for n, v in zip(self.properties, value))
+        return self.resource.manager.first(where=where)

@@ -1,0 +1,85 @@
+"""JSON Schema validation, compiled once per schema.
+
+A request is checked by a validator compiled to Python code by ``fastjsonschema``
+(built the first time the schema is used, never per request).  Only when that
+check fails is the schema walked again by ``jsonschema`` to collect *every* error
+for the response body.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import fastjsonschema
+import jsonschema
+from flask import current_app, has_app_context
+
+from .exceptions import ValidationError
+
+DRAFT4 = "http://json-schema.org/draft-04/schema#"
+
+__all__ = ["Validator", "compile_validator"]
+
+
+class Validator:
+    """Validates instances against one JSON Schema (draft 4) with formats."""
+
+    __slots__ = ("schema", "_check", "_collector")
+
+    def __init__(self, schema: Any) -> None:
+        self.schema = schema
+        definition = dict(schema) if isinstance(schema, dict) else schema
+        if isinstance(definition, dict):
+            definition.setdefault("$schema", DRAFT4)
+        self._check = fastjsonschema.compile(definition)
+        self._collector: jsonschema.Draft4Validator | None = None
+
+    def is_valid(self, instance: Any) -> bool:
+        try:
+            self._check(instance)
+        except fastjsonschema.JsonSchemaException:
+            return False
+        return True
+
+    def validate(self, instance: Any) -> None:
+        """Raise :class:`~potion.exceptions.ValidationError` listing every error."""
+        try:
+            self._check(instance)
+        except fastjsonschema.JsonSchemaException as exc:
+            raise ValidationError(self.errors(instance, exc)) from None
+
+    def errors(self, instance: Any, fast_error: Any = None) -> list[dict[str, Any]]:
+        """All errors of ``instance`` in Potion's wire format."""
+        if self._collector is None:
+            self._collector = jsonschema.Draft4Validator(
+                self.schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+            )
+        debug = has_app_context() and current_app.debug
+        seen: set[tuple[Any, ...]] = set()
+        errors: list[dict[str, Any]] = []
+        for error in self._collector.iter_errors(instance):
+            path = list(error.absolute_path)
+            key = (tuple(path), error.validator)
+            if key in seen:
+                continue
+            seen.add(key)
+            entry: dict[str, Any] = {
+                "path": path,
+                "validationOf": {error.validator: error.validator_value},
+            }
+            if debug:
+                entry["message"] = error.message
+            errors.append(entry)
+        if not errors and fast_error is not None:
+            # fastjsonschema checks some formats more strictly than jsonschema.
+            path = [p for p in (fast_error.path or [])[1:]]
+            entry = {"path": path, "validationOf": {fast_error.rule: fast_error.rule_definition}}
+            if debug:
+                entry["message"] = fast_error.message
+            errors.append(entry)
+        return errors
+
+
+def compile_validator(schema: Any) -> Validator:
+    """A :class:`Validator` for ``schema``."""
+    return Validator(schema)
