@@ -88,6 +88,8 @@ class Raw(Schema, ResourceBound):
     url_rule_converter: str | None = None
     #: JSON type of the values, used to pick key converters and filters.
     json_type: str | None = None
+    #: Not required on create even without a default (the data store fills it).
+    optional: bool = False
 
     def __init__(
         self,
@@ -746,7 +748,10 @@ class ToOne(_TargetMixin, Raw):
         return self.converter_for(instance).convert(instance)
 
     def convert_to_id(self, instance: t.Any) -> t.Any:
-        """The id of the referenced item, looked up only for natural keys; None if missing."""
+        """The id of the referenced item (looked up only for natural keys).
+
+        ``None`` for ``null``, :data:`potion.filters.NO_MATCH` for a missing item.
+        """
         if instance is None:
             return None
         return self.converter_for(instance).convert_to_id(instance)
@@ -791,9 +796,10 @@ class Inline(_TargetMixin, Raw):
     def _inline_schema(self) -> tuple[dict[str, t.Any], dict[str, t.Any]]:
         target = self.target
         if target is self.resource:
-            read: dict[str, t.Any] = {"$ref": "#"}
-        else:
-            read = {"$ref": f"{target.route_prefix}/schema"}
+            # The item schema refers to itself: "#" is the root of whichever item
+            # schema (create or update) is being validated, so no recursion.
+            return {"$ref": "#"}, {"$ref": "#"}
+        read = {"$ref": f"{target.route_prefix}/schema"}
         return read, target.schema.update if self.patchable else target.schema.create
 
     def format(self, value: t.Any) -> t.Any:

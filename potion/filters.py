@@ -50,7 +50,29 @@ __all__ = [
     "where_schema",
     "sort_schema",
     "SORTABLE_FIELD_TYPES",
+    "NO_MATCH",
 ]
+
+
+class _NoMatch:
+    """The value of a condition on a reference to an item that does not exist."""
+
+    _instance: _NoMatch | None = None
+
+    def __new__(cls) -> _NoMatch:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "NO_MATCH"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+#: A reference in ``where`` to a missing item: equality matches nothing.
+NO_MATCH = _NoMatch()
 
 
 class BaseFilter:
@@ -223,7 +245,7 @@ def resolve_reference_ids(field: Any, values: list[Any]) -> list[Any]:
     ids = []
     for value in values:
         target_id = field.convert_to_id(value)
-        if target_id is not None:
+        if target_id is not NO_MATCH:
             ids.append(target_id)
     return ids
 

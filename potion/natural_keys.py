@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .exceptions import ItemNotFound
-from .filters import Condition, EqualFilter
+from .filters import NO_MATCH, Condition, EqualFilter
 from .schema import ResourceBound
 
 __all__ = ["Key", "RefKey", "IDKey", "PropertyKey", "PropertiesKey"]
@@ -51,11 +51,11 @@ class Key(ResourceBound):
         raise NotImplementedError
 
     def convert_to_id(self, value: Any) -> Any:
-        """The id of the referenced item, or None when it does not exist."""
+        """The id of the referenced item, or ``NO_MATCH`` when it does not exist."""
         try:
             return self.resource.manager.get_id(self.convert(value))
         except ItemNotFound:
-            return None
+            return NO_MATCH
 
 
 class RefKey(Key):
@@ -93,7 +93,7 @@ class RefKey(Key):
         try:
             return self._id(value)
         except ItemNotFound:
-            return None
+            return NO_MATCH
 
 
 class IDKey(Key):

@@ -166,7 +166,7 @@ class FieldSet(Schema, ResourceBound):
         names = [
             key
             for key, f in self.fields.items()
-            if io in f.io and not f.nullable and f.default is None
+            if io in f.io and not f.nullable and f.default is None and not f.optional
         ]
         names += [name for name in sorted(self.required) if name not in names]
         return names

@@ -1,0 +1,550 @@
+"""The SQLAlchemy backend (Flask-SQLAlchemy 3 / SQLAlchemy 2).
+
+Fields are inferred from the model's columns; filters, sorting, counting and
+paging are SQL.  Lists and single items served by the built-in routes select
+only the columns the schema needs and format the rows directly (no ORM objects
+are built, references are formatted from foreign keys); writes and custom routes
+work on ORM objects.  Every write is one transaction with its signals inside.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from .. import fields, signals
+from ..exceptions import (
+    BackendConflict,
+    DuplicateKey,
+    IntegrityViolation,
+    ItemNotFound,
+    PageNotFound,
+    PotionException,
+)
+from ..filters import NO_MATCH, Condition, Sort, like_escape
+from ..pagination import Pagination
+from . import RelationalManager
+from .sqlerrors import classify_integrity_error, failing_table
+
+__all__ = ["SQLAlchemyManager"]
+
+
+class _EnumField(fields.String):
+    """A column of a Python ``enum.Enum``: members on the wire by name."""
+
+    def __init__(self, enum_class: type[enum.Enum], **kwargs: Any) -> None:
+        self.enum_class = enum_class
+        super().__init__(enum=[member.name for member in enum_class], **kwargs)
+
+    def format(self, value: Any) -> Any:
+        return value.name if isinstance(value, enum.Enum) else value
+
+    def convert(self, instance: Any, validate: bool = True) -> Any:
+        value = super().convert(instance, validate)
+        return None if value is None else self.enum_class[value]
+
+
+def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
+    """The Potion field for a column, by its SQL type."""
+    kind = column.type
+    if isinstance(kind, sa.Enum):
+        if kind.enum_class is not None:
+            return _EnumField(kind.enum_class, **kwargs)
+        return fields.String(enum=list(kind.enums), **kwargs)
+    if isinstance(kind, sa.Uuid):
+        return fields.UUID(as_uuid=bool(kind.as_uuid), **kwargs)
+    if isinstance(kind, sa.ARRAY):
+        item = field_for_column(sa.Column(kind.item_type))
+        return fields.Array(item, **kwargs)
+    if isinstance(kind, sa.JSON):
+        return fields.Any(**kwargs)
+    if isinstance(kind, sa.Boolean):
+        return fields.Boolean(**kwargs)
+    if isinstance(kind, sa.DateTime):
+        return fields.DateTime(naive=not kind.timezone, **kwargs)
+    if isinstance(kind, sa.Date):
+        return fields.Date(**kwargs)
+    if isinstance(kind, sa.Integer):
+        return fields.Integer(**kwargs)
+    if isinstance(kind, (sa.Numeric, sa.Float)):
+        return fields.Number(**kwargs)
+    if isinstance(kind, sa.String):
+        if getattr(kind, "length", None):
+            return fields.String(max_length=kind.length, **kwargs)
+        return fields.String(**kwargs)
+    try:
+        python_type = kind.python_type
+    except NotImplementedError:
+        return fields.Raw({}, **kwargs)
+    if python_type is dict:
+        return fields.Object(additional_properties=True, **kwargs)
+    if python_type is list:
+        return fields.Array(fields.Any(), **kwargs)
+    return fields.Raw({}, **kwargs)
+
+
+def _column_default(column: sa.Column[Any]) -> tuple[Any, bool]:
+    """``(scalar default or None, whether the column fills itself)``."""
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        return default.arg, True
+    has_own = default is not None or column.server_default is not None
+    return None, has_own or column.autoincrement is True
+
+
+class SQLAlchemyManager(RelationalManager):
+    """Manager for Flask-SQLAlchemy models."""
+
+    def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
+        self.model = model
+        self.mapper: orm.Mapper[Any] = sa.inspect(model)
+        if not resource._names_itself and getattr(model, "__tablename__", None):
+            meta.name = model.__tablename__
+            resource.route_prefix = "/" + meta.name
+
+        primary_key = self.mapper.primary_key
+        id_attribute = meta.get("id_attribute")
+        if id_attribute:
+            self.id_column = self.mapper.get_property(id_attribute).columns[0]
+        else:
+            if len(primary_key) != 1:
+                raise RuntimeError(
+                    f"{model.__name__} has a composite primary key; set Meta.id_attribute"
+                )
+            self.id_column = primary_key[0]
+            id_attribute = self.mapper.get_property_by_column(self.id_column).key
+        self.id_attribute = id_attribute
+        self.id_field = field_for_column(self.id_column, io="r", attribute=id_attribute)
+        self._id_instrumented = getattr(model, id_attribute)
+
+        self._import_columns(resource, meta)
+        self._add_identity_fields(resource, meta)
+        self._link_foreign_keys(resource)
+        self._plan_reads(resource)
+
+    # -- set-up ------------------------------------------------------------------
+
+    def _import_columns(self, resource: Any, meta: Any) -> None:
+        schema = resource.schema
+        include = meta.get("include_fields")
+        exclude = set(meta.get("exclude_fields") or ())
+        read_only = set(meta.get("read_only_fields") or ())
+        write_only = set(meta.get("write_only_fields") or ())
+        declared_attributes = {f.attribute or k for k, f in schema.fields.items()}
+        foreign = {c for fk in self.mapper.local_table.foreign_keys for c in [fk.parent]}
+        for prop in self.mapper.column_attrs:
+            key = prop.key
+            column = prop.columns[0]
+            if key in schema.fields or key in declared_attributes or key in exclude:
+                continue
+            if include is not None and key not in include:
+                continue
+            if column.primary_key or column in foreign or key.startswith("_"):
+                continue
+            if not isinstance(column, sa.Column):
+                continue  # a column_property over an expression
+            default, fills_itself = _column_default(column)
+            io = "r" if key in read_only else "w" if key in write_only else "rw"
+            field = field_for_column(
+                column, io=io, nullable=bool(column.nullable), default=default
+            )
+            if fills_itself and default is None:
+                field.optional = True
+            schema.set(key, field)
+
+    def _link_foreign_keys(self, resource: Any) -> None:
+        """Let ToOne fields over many-to-one relationships read the foreign key."""
+        self._fk_fields: dict[str, str] = {}
+        for key, field in resource.schema.fields.items():
+            if not isinstance(field, fields.ToOne):
+                continue
+            attribute = field.attribute or key
+            prop = self.mapper.relationships.get(attribute)
+            if prop is None or prop.direction is not orm.interfaces.MANYTOONE:
+                continue
+            local = list(prop.local_columns)
+            remote = [r for _, r in prop.local_remote_pairs]
+            if len(local) != 1 or len(remote) != 1 or not remote[0].primary_key:
+                continue
+            fk_property = self.mapper.get_property_by_column(local[0])
+            field.id_attribute = fk_property.key
+            self._fk_fields[fk_property.key] = key
+
+    def _plan_reads(self, resource: Any) -> None:
+        """Decide whether built-in reads can select plain rows of needed columns."""
+        column_keys = {prop.key for prop in self.mapper.column_attrs}
+        needed: list[str] = [self.id_attribute]
+        self._eager: list[Any] = []
+        row_mode = True
+        for key, field in resource.schema.readable_fields.items():
+            if isinstance(field, (fields.ItemType,)):
+                continue
+            if isinstance(field, fields.ItemUri) or key == "$id":
+                continue
+            if isinstance(field, fields.ToOne) and field.id_attribute:
+                attribute = field.id_attribute
+            else:
+                attribute = field.attribute or key
+            if attribute in column_keys:
+                if attribute not in needed:
+                    needed.append(attribute)
+                continue
+            row_mode = False
+            if attribute in self.mapper.relationships:
+                self._eager.append(orm.selectinload(getattr(self.model, attribute)))
+        self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
+
+    # -- sessions and transactions ----------------------------------------------
+
+    @property
+    def session(self) -> orm.scoped_session[Any]:
+        return current_app.extensions["sqlalchemy"].session
+
+    def _transaction_key(self) -> int:
+        return id(current_app.extensions["sqlalchemy"])
+
+    def _dialect(self) -> str:
+        return self.session.get_bind(self.mapper).dialect.name
+
+    def _flush(self) -> None:
+        self.session.flush()
+
+    def _commit(self) -> None:
+        self.session.commit()
+
+    def _rollback(self) -> None:
+        self.session.rollback()
+
+    def translate_error(self, exc: BaseException) -> PotionException | None:
+        if isinstance(exc, PotionException):
+            return None
+        if isinstance(exc, sa_exc.IntegrityError):
+            dialect = self._dialect()
+            table = self.mapper.local_table
+            kind, columns = classify_integrity_error(exc, dialect, table)
+            debug = {"exception_message": str(exc.orig), "statement": exc.statement}
+            other = failing_table(exc, dialect)
+            if other is None and columns and any(c not in table.c for c in columns):
+                other = "another table"
+            if other is not None and other != table.name and kind in ("not_null", "foreign_key"):
+                return BackendConflict(
+                    f"This {self.resource.meta.name} is still referenced from {other}",
+                    errors=[{"path": [], "validationOf": {"referencedBy": other}}],
+                    debug_info=debug,
+                )
+            keys = [self._field_key(c) for c in columns]
+            if kind == "unique":
+                errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
+                names = ", ".join(keys) or "a unique value"
+                return DuplicateKey(
+                    f"An item with this {names} already exists", errors=errors, debug_info=debug
+                )
+            if kind == "not_null":
+                errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
+                return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
+            if kind == "foreign_key":
+                errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
+                return IntegrityViolation(
+                    errors, message="A reference points to an item that does not exist"
+                )
+            return BackendConflict(debug_info=debug)
+        if isinstance(exc, sa_exc.DataError):
+            return IntegrityViolation(
+                [{"path": [], "validationOf": {"type": "storable"}}],
+                message=f"The database refused a value: {exc.orig}",
+            )
+        return None
+
+    def _field_key(self, column_name: str) -> str:
+        try:
+            prop = self.mapper.get_property_by_column(self.mapper.local_table.c[column_name])
+        except (KeyError, orm.exc.UnmappedColumnError):
+            return column_name
+        key = prop.key
+        if key in self._fk_fields:
+            return self._fk_fields[key]
+        for field_key, field in self.resource.schema.fields.items():
+            if (field.attribute or field_key) == key:
+                return field_key
+        return key
+
+    # -- queries -----------------------------------------------------------------
+
+    def _column(self, attribute: str) -> Any:
+        return getattr(self.model, attribute)
+
+    def _expression(self, condition: Condition) -> Any:
+        field = condition.filter.field
+        name = condition.filter.name
+        value = condition.value
+        custom = getattr(condition.filter, "sql_expression", None)
+        if custom is not None:
+            return custom(self.model, value)
+        if isinstance(field, fields.ToOne):
+            column = self._reference_column(field, condition.attribute)
+        elif isinstance(field, fields.ToMany):
+            relationship = self._column(condition.attribute)
+            if value is NO_MATCH:
+                return sa.false()
+            target = field.target.manager
+            return relationship.any(target.id_column == value)
+        elif isinstance(field, fields.ItemUri):
+            column = self._id_instrumented
+        else:
+            column = self._column(condition.attribute)
+        if value is NO_MATCH:
+            return sa.true() if name == "ne" else sa.false()
+        if name == "eq":
+            return column.is_(None) if value is None else column == value
+        if name == "ne":
+            return column.is_not(None) if value is None else sa.or_(column != value, column.is_(None))
+        if name == "lt":
+            return column < value
+        if name == "lte":
+            return column <= value
+        if name == "gt":
+            return column > value
+        if name == "gte":
+            return column >= value
+        if name == "in":
+            return column.in_(value)
+        if name == "between":
+            return column.between(value[0], value[1])
+        if name == "contains" and isinstance(field, fields.Array):
+            return column.contains([value])
+        return self._string_expression(column, name, value)
+
+    def _string_expression(self, column: Any, name: str, value: str) -> Any:
+        dialect = self._dialect()
+        if name.startswith("i"):
+            pattern = like_escape(value.lower())
+            pattern = {
+                "icontains": f"%{pattern}%",
+                "istartswith": f"{pattern}%",
+                "iendswith": f"%{pattern}",
+            }[name]
+            if dialect == "postgresql":
+                return column.ilike(pattern, escape="\\")
+            return sa.func.lower(column).like(pattern, escape="\\")
+        if dialect == "sqlite":
+            # SQLite's LIKE ignores case; compare substrings instead.
+            length = len(value)
+            if name == "contains":
+                return sa.func.instr(column, value) > 0
+            if name == "startswith":
+                return sa.func.substr(column, 1, length) == value
+            return sa.func.substr(column, -length) == value
+        pattern = like_escape(value)
+        pattern = {"contains": f"%{pattern}%", "startswith": f"{pattern}%", "endswith": f"%{pattern}"}[
+            name
+        ]
+        if dialect in ("mysql", "mariadb"):
+            return column.op("LIKE BINARY")(pattern)
+        return column.like(pattern, escape="\\")
+
+    def _reference_column(self, field: fields.ToOne, attribute: str) -> Any:
+        if field.id_attribute:
+            return self._column(field.id_attribute)
+        prop = self.mapper.relationships[attribute]
+        local = list(prop.local_columns)
+        return local[0]
+
+    def _order_by(self, sort: tuple[Sort, ...]) -> tuple[list[Any], list[Any]]:
+        clauses: list[Any] = []
+        joins: list[Any] = []
+        if not sort:
+            default = self.resource.meta.get("sort_attribute")
+            if default:
+                attribute, reverse = (
+                    default if isinstance(default, (tuple, list)) else (default, False)
+                )
+                column = self._column(attribute)
+                clauses.append(column.desc() if reverse else column.asc())
+        for order in sort:
+            field, attribute, reverse = order[0], order[1], order[2]
+            if isinstance(field, fields.ToOne):
+                column = self._reference_sort_column(field, attribute, joins)
+            elif isinstance(field, fields.ItemUri):
+                column = self._id_instrumented
+            else:
+                column = self._column(attribute)
+            clauses.append(column.desc() if reverse else column.asc())
+        clauses.append(self._id_instrumented.asc())
+        return clauses, joins
+
+    def _reference_sort_column(self, field: fields.ToOne, attribute: str, joins: list[Any]) -> Any:
+        target = field.target
+        sort_attribute = target.meta.get("sort_attribute")
+        if not sort_attribute or not isinstance(target.manager, SQLAlchemyManager):
+            return self._reference_column(field, attribute)
+        if isinstance(sort_attribute, (tuple, list)):
+            sort_attribute = sort_attribute[0]
+        alias = orm.aliased(target.manager.model)
+        joins.append((alias, getattr(self.model, attribute).of_type(alias)))
+        return getattr(alias, sort_attribute)
+
+    def _where(self, where: Any) -> list[Any]:
+        return [self._expression(condition) for condition in where or ()]
+
+    def _select(self, entities: Any, where: Any, sort: Any, options: bool = True) -> Any:
+        query = sa.select(*entities).where(*self._where(where))
+        clauses, joins = self._order_by(tuple(sort or ()))
+        for alias, onclause in joins:
+            query = query.outerjoin(alias, onclause)
+        query = query.order_by(*clauses)
+        if options:
+            query_options = list(self.resource.meta.get("query_options") or ()) + self._eager
+            if query_options:
+                query = query.options(*query_options)
+        return query
+
+    def _count(self, where: Any) -> int:
+        query = sa.select(sa.func.count()).select_from(self.model).where(*self._where(where))
+        return int(self.session.execute(query).scalar_one())
+
+    def _page(self, entities: Any, page: int, per_page: int, where: Any, sort: Any, scalars: bool) -> Pagination:
+        total = self._count(where)
+        if page > 1 and (page - 1) * per_page >= total:
+            raise PageNotFound()
+        query = self._select(entities, where, sort).limit(per_page).offset((page - 1) * per_page)
+        result = self.session.execute(query)
+        items = result.scalars().all() if scalars else result.all()
+        return Pagination(items, page, per_page, total)
+
+    # -- reads -------------------------------------------------------------------
+
+    def instances(self, where: Any = None, sort: Any = None) -> list[Any]:
+        return list(self.session.execute(self._select([self.model], where, sort)).scalars())
+
+    def paginated_instances(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        return self._page([self.model], page, per_page, where, sort, scalars=True)
+
+    def first(self, where: Any = None, sort: Any = None) -> Any:
+        query = self._select([self.model], where, sort).limit(1)
+        item = self.session.execute(query).scalars().first()
+        if item is None:
+            raise ItemNotFound(self.resource, where=where)
+        return item
+
+    def read(self, id: Any) -> Any:
+        if self.id_column.primary_key and len(self.mapper.primary_key) == 1:
+            try:
+                item = self.session.get(self.model, id)
+            except (sa_exc.StatementError, ValueError, TypeError):
+                self.session.rollback()
+                item = None
+        else:
+            query = sa.select(self.model).where(self._id_instrumented == id)
+            item = self.session.execute(query).scalars().first()
+        if item is None:
+            raise ItemNotFound(self.resource, id=id)
+        return item
+
+    def item_for_output(self, id: Any) -> Any:
+        if self._row_columns is None:
+            return self.read(id)
+        query = sa.select(*self._row_columns).where(self._id_instrumented == id)
+        row = self.session.execute(query).first()
+        if row is None:
+            raise ItemNotFound(self.resource, id=id)
+        return row
+
+    def page_for_output(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        if self._row_columns is None:
+            return self.paginated_instances(page, per_page, where, sort)
+        return self._page(self._row_columns, page, per_page, where, sort, scalars=False)
+
+    def relation_instances(
+        self,
+        item: Any,
+        attribute: str,
+        target_resource: Any,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Any:
+        target = target_resource.manager
+        relationship = getattr(self.model, attribute)
+        condition = orm.with_parent(item, relationship)
+        query = sa.select(target.model).where(condition).order_by(target._id_instrumented.asc())
+        if page is None:
+            return list(self.session.execute(query).scalars())
+        per_page = per_page or 20
+        count = sa.select(sa.func.count()).select_from(target.model).where(condition)
+        total = int(self.session.execute(count).scalar_one())
+        if page > 1 and (page - 1) * per_page >= total:
+            raise PageNotFound()
+        query = query.limit(per_page).offset((page - 1) * per_page)
+        return Pagination(list(self.session.execute(query).scalars()), page, per_page, total)
+
+    # -- writes ------------------------------------------------------------------
+
+    def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+        with self.transaction(commit):
+            item = self.model()
+            for key, value in properties.items():
+                setattr(item, key, value)
+            self._send(signals.before_create, item=item)
+            session = self.session
+            session.add(item)
+            session.flush()
+            self._send(signals.after_create, item=item)
+        return item
+
+    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        with self.transaction(commit):
+            actual = self.changed(item, changes)
+            self._send(signals.before_update, item=item, changes=actual)
+            for key, value in changes.items():
+                setattr(item, key, value)
+            self.session.flush()
+            self._send(signals.after_update, item=item, changes=actual)
+        return item
+
+    def delete(self, item: Any) -> None:
+        with self.transaction():
+            self._send(signals.before_delete, item=item)
+            session = self.session
+            session.delete(item)
+            session.flush()
+            self._send(signals.after_delete, item=item)
+
+    def relation_add(self, item: Any, attribute: str, target_resource: Any, target_item: Any) -> None:
+        with self.transaction():
+            self._send(
+                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
+            )
+            getattr(item, attribute).append(target_item)
+            self.session.flush()
+            self._send(
+                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
+            )
+
+    def relation_remove(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
+        with self.transaction():
+            self._send(
+                signals.before_remove_from_relation,
+                item=item,
+                attribute=attribute,
+                child=target_item,
+            )
+            collection = getattr(item, attribute)
+            if target_item in list(collection):
+                collection.remove(target_item)
+                self.session.flush()
+                self._send(
+                    signals.after_remove_from_relation,
+                    item=item,
+                    attribute=attribute,
+                    child=target_item,
+                )

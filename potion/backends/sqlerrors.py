@@ -1,0 +1,133 @@
+"""Reading SQL integrity errors: which constraint failed, on which columns.
+
+Shared by the SQL backends.  Works from the DB-API error of SQLite, PostgreSQL
+(psycopg2 and psycopg 3) and MariaDB/MySQL (PyMySQL, mysqlclient), so the API can
+answer 409 or 400 naming the field instead of a bare 500.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterable, Sequence
+
+__all__ = ["classify_integrity_error", "constraints_of_table", "failing_table"]
+
+#: (constraint or index name or None, column names, kind) of one table.
+Constraint = tuple[str | None, Sequence[str], str]
+
+
+def constraints_of_table(table: Any) -> list[Constraint]:
+    """The unique and foreign-key constraints of an SQLAlchemy ``Table``."""
+    import sqlalchemy as sa
+
+    result: list[Constraint] = []
+    for constraint in table.constraints:
+        columns = [c.name for c in constraint.columns]
+        if isinstance(constraint, sa.UniqueConstraint):
+            result.append((constraint.name, columns, "unique"))
+        elif isinstance(constraint, sa.ForeignKeyConstraint):
+            result.append((constraint.name, columns, "foreign_key"))
+    for index in table.indexes:
+        if index.unique:
+            result.append((index.name, [c.name for c in index.columns], "unique"))
+    for column in table.columns:
+        if column.unique and not any(list(cols) == [column.name] for _, cols, _k in result):
+            result.append((None, [column.name], "unique"))
+    return result
+
+
+def _error_code(orig: Any) -> tuple[Any, str]:
+    """``(code, message)`` of a DB-API error."""
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    args = getattr(orig, "args", ())
+    if code is None and args and isinstance(args[0], int):
+        code = args[0]
+        message = str(args[1]) if len(args) > 1 else ""
+    else:
+        message = str(orig)
+    return code, message
+
+
+def _columns_by_name(name: str | None, constraints: Iterable[Constraint], kind: str) -> list[str]:
+    if not name:
+        return []
+    name = name.split(".")[-1].strip("`\"'")
+    for constraint_name, columns, constraint_kind in constraints:
+        if constraint_kind == kind and constraint_name == name:
+            return list(columns)
+    for _constraint_name, columns, constraint_kind in constraints:
+        # MySQL names an unnamed unique index after its first column
+        if constraint_kind == kind and columns and columns[0] == name:
+            return list(columns)
+    return [name]
+
+
+def failing_table(orig: Any, dialect: str) -> str | None:
+    """The name of the table whose constraint failed, when the error tells."""
+    orig = getattr(orig, "orig", None) or orig
+    code, message = _error_code(orig)
+    if dialect == "sqlite":
+        match = re.search(r"constraint failed: (\w+)\.", message)
+        return match.group(1) if match else None
+    if dialect == "postgresql":
+        return getattr(getattr(orig, "diag", None), "table_name", None)
+    match = re.search(r"fails \(`[^`]+`\.`([^`]+)`", message)
+    return match.group(1) if match else None
+
+
+def classify_integrity_error(
+    orig: Any, dialect: str, constraints: Iterable[Constraint] | Any = ()
+) -> tuple[str, list[str]]:
+    """``(kind, columns)``; kind is ``unique``, ``not_null``, ``foreign_key`` or ``other``.
+
+    ``orig`` is the DB-API exception (an SQLAlchemy ``IntegrityError`` is unwrapped),
+    ``constraints`` the table's constraints (a ``Table`` is accepted too).
+    """
+    orig = getattr(orig, "orig", None) or orig
+    if hasattr(constraints, "constraints") and hasattr(constraints, "columns"):
+        constraints = constraints_of_table(constraints)
+    constraints = list(constraints)
+    code, message = _error_code(orig)
+    if dialect == "sqlite":
+        match = re.match(r"(UNIQUE|NOT NULL) constraint failed: (.+)", message)
+        if match:
+            columns = [part.strip().split(".")[-1] for part in match.group(2).split(",")]
+            return ("unique" if match.group(1) == "UNIQUE" else "not_null"), columns
+        if "FOREIGN KEY constraint failed" in message:
+            return "foreign_key", []
+        return "other", []
+    if dialect == "postgresql":
+        diag = getattr(orig, "diag", None)
+        detail = getattr(diag, "message_detail", None) or message
+        key = re.search(r"Key \((.+?)\)=", detail or "")
+        columns = [c.strip().strip('"') for c in key.group(1).split(",")] if key else []
+        if code == "23505":
+            if not columns:
+                columns = _columns_by_name(getattr(diag, "constraint_name", None), constraints, "unique")
+            return "unique", columns
+        if code == "23502":
+            column = getattr(diag, "column_name", None)
+            if column is None:
+                found = re.search(r'column "(.+?)"', message)
+                column = found.group(1) if found else None
+            return "not_null", [column] if column else []
+        if code == "23503":
+            if not columns:
+                columns = _columns_by_name(
+                    getattr(diag, "constraint_name", None), constraints, "foreign_key"
+                )
+            return "foreign_key", columns
+        return "other", []
+    if dialect in ("mysql", "mariadb"):
+        if code == 1062:
+            found = re.search(r"for key '(.+?)'", message)
+            return "unique", _columns_by_name(found.group(1) if found else None, constraints, "unique")
+        if code in (1048, 1364):
+            found = re.search(r"(?:Column|Field) '(.+?)'", message)
+            return "not_null", [found.group(1)] if found else []
+        if code in (1451, 1452):
+            found = re.search(r"FOREIGN KEY \(`(.+?)`\)", message)
+            columns = [c.strip("` ") for c in found.group(1).split(",")] if found else []
+            return "foreign_key", columns
+        return "other", []
+    return "other", []
