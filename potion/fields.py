@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import datetime
 import re
-import uuid as uuid_module
 import typing as t
+import uuid as uuid_module
 from typing import Callable, Iterable
 
 from .schema import FieldSet, ResourceBound, Schema
@@ -43,8 +43,8 @@ __all__ = [
     "ItemUri",
 ]
 
-_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
-_UTC = datetime.timezone.utc
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+_UTC = datetime.UTC
 
 
 def normalize_io(io: str) -> str:
@@ -364,12 +364,25 @@ class Object(Raw):
     def format(self, value: t.Any) -> t.Any:
         if value is None:
             return None
-        if self.properties is not None and not isinstance(value, dict):
-            return {k: f.output(k, value) for k, f in self.properties.items() if "r" in f.io}
-        result = {}
+        result: dict[str, t.Any] = {}
+        if self.properties is not None:
+            # declared properties are read from dicts and objects alike
+            result = {k: f.output(k, value) for k, f in self.properties.items() if "r" in f.io}
+            if not isinstance(value, dict):
+                return result
+        free = self.additional_properties is True or (
+            self.properties is None
+            and not self.pattern_properties
+            and self.additional_properties is None
+        )
         for key, item in dict(value).items():
+            if self.properties is not None and key in self.properties:
+                continue
             field = self._value_field(key)
-            result[key] = field.format(item) if field is not None else item
+            if field is not None:
+                result[key] = field.format(item)
+            elif free:
+                result[key] = item
         return result
 
     def convert(self, instance: t.Any, validate: bool = True) -> t.Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, has_app_context, request
 
 from .exceptions import ValidationError
 from .filters import parse_sort, parse_where, sort_schema, where_schema
@@ -42,8 +42,11 @@ def parse_page_arguments(args: Any) -> tuple[int, int]:
     return page, min(per_page, setting(app, "POTION_MAX_PER_PAGE"))
 
 
-def _page_schema() -> dict[str, Any]:
-    app = current_app
+def _page_schema(resource: Any) -> dict[str, Any]:
+    """``page`` and ``per_page`` as published in a link, with the app's limits."""
+    app = getattr(getattr(resource, "api", None), "app", None)
+    if app is None and has_app_context():
+        app = current_app
     return {
         "page": {"type": "integer", "minimum": 1, "default": 1},
         "per_page": {
@@ -87,7 +90,7 @@ class Instances(_PageResponse, ResourceBound):
             "properties": {
                 "where": where_schema(manager.filters),
                 "sort": sort_schema(manager.sortable),
-                **_page_schema(),
+                **_page_schema(self.resource),
             },
             "additionalProperties": True,
         }
@@ -122,7 +125,7 @@ class RelationInstances(_PageResponse):
     def schema(self) -> Any:
         field = self.relation.target_field
         read = {"type": "array", "items": field.response}
-        request_schema = {"type": "object", "properties": _page_schema(), "additionalProperties": True}
+        request_schema = {"type": "object", "properties": _page_schema(self.relation.resource), "additionalProperties": True}
         return read, request_schema
 
     def parse_request(self, req: Any) -> dict[str, Any]:

@@ -19,7 +19,9 @@ DEFAULTS: dict[str, Any] = {
 
 
 def setting(app: Any, key: str) -> Any:
-    """The value of ``key`` in ``app.config``, or its default."""
+    """The value of ``key`` in ``app.config``, or its default (also when ``app`` is None)."""
+    if app is None:
+        return DEFAULTS[key]
     try:
         return app.config[key]
     except KeyError:

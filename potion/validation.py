@@ -8,10 +8,13 @@ for the response body.
 
 from __future__ import annotations
 
+import datetime
+import re
 from typing import Any
 
 import fastjsonschema
 import jsonschema
+from fastjsonschema.draft04 import CodeGeneratorDraft04
 from flask import current_app, has_app_context
 
 from .exceptions import ValidationError
@@ -19,6 +22,42 @@ from .exceptions import ValidationError
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
 
 __all__ = ["Validator", "compile_validator"]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _is_date(value: Any) -> bool:
+    """A full date (``2020-01-31``) that exists in the calendar."""
+    if not isinstance(value, str):
+        return True
+    if not _DATE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+#: Formats checked beyond fastjsonschema's draft-4 set.
+FORMATS: dict[str, Any] = {"date": _is_date}
+
+
+def _format_checker() -> jsonschema.FormatChecker:
+    """The formats of the fast validator, for the error collector: both agree."""
+    checker = jsonschema.FormatChecker(list(jsonschema.Draft4Validator.FORMAT_CHECKER.checkers))
+    checks: dict[str, Any] = dict(FORMATS)
+    for name, pattern in CodeGeneratorDraft04.FORMAT_REGEXS.items():
+        regex = re.compile(pattern)
+        checks.setdefault(
+            name, lambda value, regex=regex: not isinstance(value, str) or bool(regex.match(value))
+        )
+    for name, check in checks.items():
+        checker.checks(name)(check)
+    return checker
+
+
+_FORMAT_CHECKER = _format_checker()
 
 
 class Validator:
@@ -31,7 +70,7 @@ class Validator:
         definition = dict(schema) if isinstance(schema, dict) else schema
         if isinstance(definition, dict):
             definition.setdefault("$schema", DRAFT4)
-        self._check = fastjsonschema.compile(definition)
+        self._check = fastjsonschema.compile(definition, formats=FORMATS)
         self._collector: jsonschema.Draft4Validator | None = None
 
     def is_valid(self, instance: Any) -> bool:
@@ -52,7 +91,7 @@ class Validator:
         """All errors of ``instance`` in Potion's wire format."""
         if self._collector is None:
             self._collector = jsonschema.Draft4Validator(
-                self.schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+                self.schema, format_checker=_FORMAT_CHECKER
             )
         debug = has_app_context() and current_app.debug
         seen: set[tuple[Any, ...]] = set()
