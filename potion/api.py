@@ -117,7 +117,9 @@ class Api:
         view = self._decorate(app, view, schema_route)
         app.add_url_rule(self.prefix + rule, full_endpoint, view, methods=[method])
 
-    def _decorate(self, app: Flask, view: Callable[..., Any], schema_route: bool) -> Callable[..., Any]:
+    def _decorate(
+        self, app: Flask, view: Callable[..., Any], schema_route: bool
+    ) -> Callable[..., Any]:
         if schema_route and not setting(app, "POTION_DECORATE_SCHEMA_ENDPOINTS"):
             return view
         for decorator in self.decorators:
@@ -209,13 +211,14 @@ def _handle_error(error: Exception) -> Any:
             return error
         raise error
     if isinstance(error, HTTPException):
-        headers = {"Allow": ", ".join(error.valid_methods)} if getattr(
-            error, "valid_methods", None
-        ) else None
+        allowed = getattr(error, "valid_methods", None)
+        headers = {"Allow": ", ".join(allowed)} if allowed else None
         return json_response(
             {"message": error.description, "status": error.code}, error.code or 500, headers
         )
-    current_app.logger.error("Unhandled error in %s %s", request.method, request.path, exc_info=error)
+    current_app.logger.error(
+        "Unhandled error in %s %s", request.method, request.path, exc_info=error
+    )
     return InternalError(
         "The server could not complete the request because of an internal error."
     ).get_response()

@@ -55,11 +55,10 @@ class PotionJSONProvider(JSONProvider):
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         return orjson.loads(s)
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
+    def response(self, *args: Any, **kwargs: Any) -> Any:
         obj = self._prepare_response_obj(args, kwargs)
-        return self._app.response_class(
-            dumps_bytes(obj, debug=self._app.debug), mimetype=self.mimetype
-        )
+        body = dumps_bytes(obj, debug=self._app.debug)
+        return self._app.response_class(body, mimetype=self.mimetype)  # type: ignore[arg-type]
 
 
 def json_response(

@@ -49,7 +49,7 @@ _UTC = datetime.UTC
 
 def normalize_io(io: str) -> str:
     """``'rw'`` → ``'cru'``: the set of operations a field takes part in."""
-    result = set()
+    result: set[str] = set()
     for char in io:
         if char == "w":
             result.update("cu")
@@ -309,9 +309,7 @@ class Object(Raw):
             else:
                 self.additional_properties = field
         if pattern_properties:
-            self.pattern_properties = {
-                k: _field_instance(v) for k, v in pattern_properties.items()
-            }
+            self.pattern_properties = {k: _field_instance(v) for k, v in pattern_properties.items()}
         if isinstance(self.additional_properties, type) or isinstance(
             self.additional_properties, Raw
         ):
@@ -332,9 +330,7 @@ class Object(Raw):
         def build(kind: str) -> dict[str, t.Any]:
             schema: dict[str, t.Any] = {"type": "object"}
             if self.properties is not None:
-                schema["properties"] = {
-                    k: getattr(f, kind) for k, f in self.properties.items()
-                }
+                schema["properties"] = {k: getattr(f, kind) for k, f in self.properties.items()}
             if self.pattern_properties:
                 schema["patternProperties"] = {
                     k: getattr(f, kind) for k, f in self.pattern_properties.items()
@@ -455,7 +451,7 @@ class String(Raw):
         format: str | None = None,
         **kwargs: t.Any,
     ) -> None:
-        schema = {"type": "string"}
+        schema: dict[str, t.Any] = {"type": "string"}
         schema.update(
             _options(minLength=min_length, maxLength=max_length, pattern=pattern, format=format)
         )
@@ -521,7 +517,9 @@ class Integer(Raw):
     def __init__(
         self, minimum: int | None = None, maximum: int | None = None, **kwargs: t.Any
     ) -> None:
-        super().__init__({"type": "integer", **_options(minimum=minimum, maximum=maximum)}, **kwargs)
+        super().__init__(
+            {"type": "integer", **_options(minimum=minimum, maximum=maximum)}, **kwargs
+        )
 
     def format(self, value: t.Any) -> t.Any:
         return None if value is None else int(value)

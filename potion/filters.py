@@ -12,8 +12,8 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from . import fields
-from .exceptions import InvalidJSON, ValidationError
 from .encoding import loads
+from .exceptions import InvalidJSON, ValidationError
 from .validation import Validator
 
 if TYPE_CHECKING:
@@ -85,7 +85,9 @@ class BaseFilter:
 
     name: str = ""
 
-    def __init__(self, name: str | None = None, field: Raw | None = None, attribute: str | None = None):
+    def __init__(
+        self, name: str | None = None, field: Raw | None = None, attribute: str | None = None
+    ):
         if name is not None:
             self.name = name
         self.field = field
@@ -513,7 +515,7 @@ def parse_where(raw: Any, filters: dict[str, dict[str, BaseFilter]]) -> tuple[Co
 
 def _parse_condition(key: str, value: Any, field_filters: dict[str, BaseFilter]) -> Condition:
     if isinstance(value, dict) and len(value) == 1:
-        (op_key, operand), = value.items()
+        ((op_key, operand),) = value.items()
         if op_key.startswith("$") and op_key[1:] in field_filters:
             filter_ = field_filters[op_key[1:]]
             if filter_.validate(operand):

@@ -125,7 +125,11 @@ class RelationInstances(_PageResponse):
     def schema(self) -> Any:
         field = self.relation.target_field
         read = {"type": "array", "items": field.response}
-        request_schema = {"type": "object", "properties": _page_schema(self.relation.resource), "additionalProperties": True}
+        request_schema = {
+            "type": "object",
+            "properties": _page_schema(self.relation.resource),
+            "additionalProperties": True,
+        }
         return read, request_schema
 
     def parse_request(self, req: Any) -> dict[str, Any]:

@@ -175,5 +175,5 @@ class PropertiesKey(PropertyKey):
         return [self.resource.schema.fields[n].output(n, item) for n in self.properties]
 
     def convert(self, value: Any) -> Any:
-        where = tuple(self._condition(n, v) for n, v in zip(self.properties, value))
+        where = tuple(self._condition(n, v) for n, v in zip(self.properties, value, strict=True))
         return self.resource.manager.first(where=where)

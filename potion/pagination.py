@@ -66,5 +66,7 @@ def link_header(path: str, page: Pagination, args: Iterable[tuple[str, str]] = (
     return ",".join(links)
 
 
-def pagination_headers(path: str, page: Pagination, args: Iterable[tuple[str, str]] = ()) -> dict[str, str]:
+def pagination_headers(
+    path: str, page: Pagination, args: Iterable[tuple[str, str]] = ()
+) -> dict[str, str]:
     return {"Link": link_header(path, page, args), "X-Total-Count": str(page.total)}

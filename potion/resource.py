@@ -39,7 +39,7 @@ class ResourceMeta(type):
     """Collects ``meta``, ``schema`` and ``routes`` when a resource class is created."""
 
     def __new__(mcs, name: str, bases: tuple[type, ...], members: dict[str, Any]) -> Any:
-        cls = super().__new__(mcs, name, bases, members)
+        cls: Any = super().__new__(mcs, name, bases, members)
         mro = list(reversed(cls.__mro__))
 
         meta = AttributeDict()
@@ -81,7 +81,7 @@ class ResourceMeta(type):
         for rel in meta.get("exclude_routes") or ():
             cls.routes.pop(rel, None)
 
-        for attr, member in members.items():
+        for member in members.values():
             if isinstance(member, ResourceBound) and not isinstance(member, (RouteSet, Schema)):
                 member.bind(cls)
 
@@ -108,7 +108,7 @@ def _collect_routes(cls: type, mro: list[type]) -> dict[str, Route]:
             root = member._parent or member
             if root._attribute is None:
                 root.attribute = attr
-        for attr, member in members:
+        for _attr, member in members:
             for route in member.related_routes:
                 routes[route.rel] = route
     return routes
@@ -127,6 +127,8 @@ class Resource(metaclass=ResourceMeta):
     route_sets: ClassVar[dict[str, RouteSet]]
     api: ClassVar[Any]
     route_prefix: ClassVar[str]
+    _schema_document: ClassVar[dict[str, Any] | None]
+    _names_itself: ClassVar[bool]
     manager: ClassVar[Any] = None
 
     class Meta:

@@ -17,7 +17,7 @@ from flask import Response, current_app, request
 from . import fields as field_types
 from .encoding import json_response
 from .exceptions import InvalidReference, ItemNotFound, RequestTooLarge
-from .instances import Instances, RelationInstances
+from .instances import RelationInstances
 from .schema import FieldSet, ResourceBound, Schema, read_json_body
 from .settings import setting
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from flask import Request
 
 from .encoding import loads
-from .exceptions import InvalidJSON, ItemNotFound, InvalidReference, RequestMustBeJSON
+from .exceptions import InvalidJSON, InvalidReference, ItemNotFound, RequestMustBeJSON
 from .validation import Validator
 
 if TYPE_CHECKING:
@@ -82,10 +82,9 @@ class Schema:
 
     def parse_request(self, request: Request) -> Any:
         """Read the whole body (or, for GET, the query string) and convert it."""
+        data: Any
         if request.method in ("GET", "HEAD"):
-            data = _query_object(request)
-            if not data:
-                data = None
+            data = _query_object(request) or None
         else:
             data = read_json_body(request, required=False)
         return self.convert(data)
@@ -102,9 +101,7 @@ def read_json_body(request: Request, required: bool = True) -> Any:
             raise RequestMustBeJSON()
         return None
     if not request.is_json:
-        raise RequestMustBeJSON(
-            "The request body must be JSON (Content-Type: application/json)"
-        )
+        raise RequestMustBeJSON("The request body must be JSON (Content-Type: application/json)")
     try:
         return loads(raw)
     except ValueError as exc:
@@ -241,7 +238,7 @@ class FieldSet(Schema, ResourceBound):
 
     # -- input -------------------------------------------------------------------
 
-    def convert(
+    def convert(  # type: ignore[override]
         self,
         instance: Any,
         update: bool = False,

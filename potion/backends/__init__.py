@@ -61,7 +61,7 @@ import contextlib
 import contextvars
 from typing import Any, Iterator
 
-from .. import fields, filters, signals
+from .. import fields, filters
 from ..exceptions import ItemNotFound, PotionException
 from ..filters import Condition, Sort
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
@@ -126,7 +126,7 @@ class Manager:
             }
             if field_filters:
                 self.filters[key] = field_filters
-        self.sortable: dict[str, fields.Raw] = {
+        self.sortable: dict[str, Any] = {
             key: field
             for key, field in resource.schema.readable_fields.items()
             if key in self.filters and isinstance(field, filters.SORTABLE_FIELD_TYPES)
@@ -222,7 +222,9 @@ class Manager:
     def delete_by_id(self, id: Any) -> None:
         self.delete(self.read(id))
 
-    def relation_add(self, item: Any, attribute: str, target_resource: Any, target_item: Any) -> None:
+    def relation_add(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
         raise NotImplementedError
 
     def relation_remove(

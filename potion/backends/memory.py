@@ -165,14 +165,20 @@ class MemoryManager(Manager):
             self._remember("delete", item_id, item)
             self._send(signals.after_delete, item=item)
 
-    def relation_add(self, item: Any, attribute: str, target_resource: Any, target_item: Any) -> None:
+    def relation_add(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
         with self.transaction():
             self._remember("restore", None, (item, dict(item)))
-            self._send(signals.before_add_to_relation, item=item, attribute=attribute, child=target_item)
+            self._send(
+                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
+            )
             children = list(item.get(attribute) or ())
             children.append(target_item)
             item[attribute] = children
-            self._send(signals.after_add_to_relation, item=item, attribute=attribute, child=target_item)
+            self._send(
+                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
+            )
 
     def relation_remove(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
@@ -180,7 +186,10 @@ class MemoryManager(Manager):
         with self.transaction():
             self._remember("restore", None, (item, dict(item)))
             self._send(
-                signals.before_remove_from_relation, item=item, attribute=attribute, child=target_item
+                signals.before_remove_from_relation,
+                item=item,
+                attribute=attribute,
+                child=target_item,
             )
             children = list(item.get(attribute) or ())
             if target_item in children:

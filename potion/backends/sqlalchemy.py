@@ -92,7 +92,7 @@ def _column_default(column: sa.Column[Any]) -> tuple[Any, bool]:
     """``(scalar default or None, whether the column fills itself)``."""
     default = column.default
     if default is not None and getattr(default, "is_scalar", False):
-        return default.arg, True
+        return getattr(default, "arg", None), True
     has_own = default is not None or column.server_default is not None
     return None, has_own or column.autoincrement is True
 
@@ -150,9 +150,7 @@ class SQLAlchemyManager(RelationalManager):
                 continue  # a column_property over an expression
             default, fills_itself = _column_default(column)
             io = "r" if key in read_only else "w" if key in write_only else "rw"
-            field = field_for_column(
-                column, io=io, nullable=bool(column.nullable), default=default
-            )
+            field = field_for_column(column, io=io, nullable=bool(column.nullable), default=default)
             if fills_itself and default is None:
                 field.optional = True
             schema.set(key, field)
@@ -225,7 +223,7 @@ class SQLAlchemyManager(RelationalManager):
             return None
         if isinstance(exc, sa_exc.IntegrityError):
             dialect = self._dialect()
-            table = self.mapper.local_table
+            table: Any = self.mapper.local_table
             kind, columns = classify_integrity_error(exc, dialect, table)
             debug = {"exception_message": str(exc.orig), "statement": exc.statement}
             other = failing_table(exc, dialect)
@@ -302,7 +300,9 @@ class SQLAlchemyManager(RelationalManager):
         if name == "eq":
             return column.is_(None) if value is None else column == value
         if name == "ne":
-            return column.is_not(None) if value is None else sa.or_(column != value, column.is_(None))
+            return (
+                column.is_not(None) if value is None else sa.or_(column != value, column.is_(None))
+            )
         if name == "lt":
             return column < value
         if name == "lte":
@@ -340,9 +340,11 @@ class SQLAlchemyManager(RelationalManager):
                 return sa.func.substr(column, 1, length) == value
             return sa.func.substr(column, -length) == value
         pattern = like_escape(value)
-        pattern = {"contains": f"%{pattern}%", "startswith": f"{pattern}%", "endswith": f"%{pattern}"}[
-            name
-        ]
+        pattern = {
+            "contains": f"%{pattern}%",
+            "startswith": f"{pattern}%",
+            "endswith": f"%{pattern}",
+        }[name]
         if dialect in ("mysql", "mariadb"):
             return column.op("LIKE BINARY")(pattern)
         return column.like(pattern, escape="\\")
@@ -407,7 +409,9 @@ class SQLAlchemyManager(RelationalManager):
         query = sa.select(sa.func.count()).select_from(self.model).where(*self._where(where))
         return int(self.session.execute(query).scalar_one())
 
-    def _page(self, entities: Any, page: int, per_page: int, where: Any, sort: Any, scalars: bool) -> Pagination:
+    def _page(
+        self, entities: Any, page: int, per_page: int, where: Any, sort: Any, scalars: bool
+    ) -> Pagination:
         total = self._count(where)
         if page > 1 and (page - 1) * per_page >= total:
             raise PageNotFound()
@@ -517,7 +521,9 @@ class SQLAlchemyManager(RelationalManager):
             session.flush()
             self._send(signals.after_delete, item=item)
 
-    def relation_add(self, item: Any, attribute: str, target_resource: Any, target_item: Any) -> None:
+    def relation_add(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
         with self.transaction():
             self._send(
                 signals.before_add_to_relation, item=item, attribute=attribute, child=target_item

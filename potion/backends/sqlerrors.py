@@ -24,16 +24,20 @@ def constraints_of_table(table: Any) -> list[Constraint]:
     for constraint in table.constraints:
         columns = [c.name for c in constraint.columns]
         if isinstance(constraint, sa.UniqueConstraint):
-            result.append((constraint.name, columns, "unique"))
+            result.append((_name(constraint.name), columns, "unique"))
         elif isinstance(constraint, sa.ForeignKeyConstraint):
-            result.append((constraint.name, columns, "foreign_key"))
+            result.append((_name(constraint.name), columns, "foreign_key"))
     for index in table.indexes:
         if index.unique:
-            result.append((index.name, [c.name for c in index.columns], "unique"))
+            result.append((_name(index.name), [c.name for c in index.columns], "unique"))
     for column in table.columns:
         if column.unique and not any(list(cols) == [column.name] for _, cols, _k in result):
             result.append((None, [column.name], "unique"))
     return result
+
+
+def _name(name: Any) -> str | None:
+    return str(name) if isinstance(name, str) else None
 
 
 def _error_code(orig: Any) -> tuple[Any, str]:
@@ -103,7 +107,9 @@ def classify_integrity_error(
         columns = [c.strip().strip('"') for c in key.group(1).split(",")] if key else []
         if code == "23505":
             if not columns:
-                columns = _columns_by_name(getattr(diag, "constraint_name", None), constraints, "unique")
+                columns = _columns_by_name(
+                    getattr(diag, "constraint_name", None), constraints, "unique"
+                )
             return "unique", columns
         if code == "23502":
             column = getattr(diag, "column_name", None)
@@ -121,7 +127,9 @@ def classify_integrity_error(
     if dialect in ("mysql", "mariadb"):
         if code == 1062:
             found = re.search(r"for key '(.+?)'", message)
-            return "unique", _columns_by_name(found.group(1) if found else None, constraints, "unique")
+            return "unique", _columns_by_name(
+                found.group(1) if found else None, constraints, "unique"
+            )
         if code in (1048, 1364):
             found = re.search(r"(?:Column|Field) '(.+?)'", message)
             return "not_null", [found.group(1)] if found else []
