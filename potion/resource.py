@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 from typing import Any, ClassVar
 
 from . import fields
@@ -101,6 +102,7 @@ def _with_io(field: fields.Raw, io: str) -> fields.Raw:
 
 def _collect_routes(cls: type, mro: list[type]) -> dict[str, Route]:
     routes: dict[str, Route] = {}
+    by_name: dict[str, Route] = {}
     for klass in mro:
         members = [(a, m) for a, m in vars(klass).items() if isinstance(m, Route)]
         # name the routes first, then their siblings (``@rating.POST``)
@@ -108,8 +110,15 @@ def _collect_routes(cls: type, mro: list[type]) -> dict[str, Route]:
             root = member._parent or member
             if root._attribute is None:
                 root.attribute = attr
-        for _attr, member in members:
+        for attr, member in members:
+            by_name[attr] = member
             for route in member.related_routes:
+                routes[route.rel] = route
+        # a plain method overriding an inherited route's view keeps the route
+        for attr, member in vars(klass).items():
+            if inspect.isfunction(member) and attr in by_name:
+                route = by_name[attr].with_view_func(member)
+                by_name[attr] = route
                 routes[route.rel] = route
     return routes
 

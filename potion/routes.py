@@ -8,6 +8,7 @@ one attribute of an item, ``Relation`` a to-many relation.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import re
 from typing import Any, Callable, Iterator
@@ -138,6 +139,21 @@ class Route:
     @property
     def related_routes(self) -> list[Route]:
         return self._siblings
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        # On a resource instance the route is its view method, so an override can
+        # call ``super().create(properties)``.
+        if obj is None or self.view_func is None:
+            return self
+        return self.view_func.__get__(obj, owner)
+
+    def with_view_func(self, view_func: Callable[..., Any]) -> Route:
+        """A copy of this route served by another view function (an override)."""
+        route = copy.copy(self)
+        route.view_func = view_func
+        if route._attribute is None and route._parent is None:
+            route._attribute = self.attribute
+        return route
 
     def for_method(
         self, method: str, view_func: Callable[..., Any], rel: str | None = None, **kwargs: Any

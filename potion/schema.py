@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["Schema", "FieldSet", "ResourceBound", "SchemaImpl", "read_json_body"]
 
 _MISSING = object()
+_MUST_BE_JSON = "The request body must be JSON (Content-Type: application/json)"
 
 
 class ResourceBound:
@@ -93,24 +94,39 @@ class Schema:
         return self.format(data)
 
 
-def read_json_body(request: Request, required: bool = True) -> Any:
-    """The decoded JSON body; 400 naming the problem when it is not valid JSON."""
+def read_json_body(request: Request, required: bool = True, strict: bool = False) -> Any:
+    """The decoded JSON body; ``None`` when there is none and it is not ``required``.
+
+    A body that is not valid JSON is a 400 naming the problem.  A missing or
+    non-JSON body is a 400 too, or a 415 when ``strict`` (the routes taking
+    keyword arguments answer 415, as Flask-Potion's do).
+    """
     raw = request.get_data(cache=True)
+    if (raw or required) and not request.is_json:
+        if strict:
+            raise RequestMustBeJSON(_MUST_BE_JSON)
+        raise InvalidJSON(_MUST_BE_JSON, parameter="body")
     if not raw:
-        if required and not request.is_json:
-            raise RequestMustBeJSON()
+        if required:
+            raise InvalidJSON("The request body is empty; a JSON value is required", "body")
         return None
-    if not request.is_json:
-        raise RequestMustBeJSON("The request body must be JSON (Content-Type: application/json)")
     try:
         return loads(raw)
     except ValueError as exc:
         raise InvalidJSON(f"The request body is not valid JSON: {exc}", parameter="body") from None
 
 
-def _query_object(request: Request) -> dict[str, Any]:
+def _query_object(request: Request, fields: Mapping[str, Raw] | None = None) -> dict[str, Any]:
+    """Query arguments as an object: each value parsed as JSON when it can be.
+
+    The value of a string field is kept as written (``?q=5`` is the string ``"5"``).
+    """
     data: dict[str, Any] = {}
     for key, value in request.args.items():
+        field = fields.get(key) if fields is not None else None
+        if field is not None and field.json_type == "string":
+            data[key] = value
+            continue
         try:
             data[key] = loads(value)
         except ValueError:
@@ -281,9 +297,9 @@ class FieldSet(Schema, ResourceBound):
     def parse_request(self, request: Request) -> dict[str, Any]:
         """Keyword arguments of a route: query string for GET, else the JSON body."""
         if request.method in ("GET", "HEAD"):
-            data: Any = _query_object(request)
+            data: Any = _query_object(request, self.fields)
         else:
-            data = read_json_body(request, required=bool(self._required("c")))
+            data = read_json_body(request, required=bool(self._required("c")), strict=True)
             if data is None:
                 data = {}
         return self.convert(data, kind="request")
