@@ -36,6 +36,9 @@ def _sort_key(value: Any) -> tuple[bool, Any]:
 class MemoryManager(Manager):
     """Keeps items as dicts in insertion order; ids are integers from 1."""
 
+    requires_model = False
+    unsupported = {"unique": "the memory store has no unique constraints"}
+
     def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
         super()._init_model(resource, model, meta)
         self.items: dict[Any, dict[str, Any]] = {}
