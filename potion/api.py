@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable, Iterable
 
 from flask import Blueprint, Flask, current_app, request
@@ -98,6 +99,11 @@ class Api:
         apis = app.extensions.setdefault("potion", [])
         if not apis:
             app.register_error_handler(Exception, _handle_error)
+        if self.blueprint is None and any(other.blueprint is None for other in apis):
+            # A further Api on the same app: its endpoints get a prefix of their
+            # own (``/v2`` → ``v2_schema``, ``v2_book_self``) so they cannot clash.
+            slug = re.sub(r"\W+", "_", self.prefix).strip("_") or f"api{len(apis)}"
+            self._endpoint_prefix = slug + "_"
         apis.append(self)
         for entry in self._rules:
             self._register(app, *entry)

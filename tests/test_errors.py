@@ -154,7 +154,11 @@ def test_invalid_json_in_query_parameters(client):
 def test_item_not_found(client):
     response = client.get("/api/thing/7")
     assert response.status_code == 404
-    assert response.json == {"item": {"$id": 7, "$type": "thing"}, "message": "Not Found", "status": 404}
+    assert response.json == {
+        "item": {"$id": 7, "$type": "thing"},
+        "message": "Not Found",
+        "status": 404,
+    }
 
 
 def test_unknown_route_under_the_prefix(client):
@@ -168,7 +172,10 @@ def test_unknown_route_under_the_prefix(client):
 def test_method_not_allowed(client):
     response = client.delete("/api/thing")
     assert response.status_code == 405
-    assert response.json == {"message": "The method is not allowed for the requested URL.", "status": 405}
+    assert response.json == {
+        "message": "The method is not allowed for the requested URL.",
+        "status": 405,
+    }
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST", "OPTIONS"}
     response = client.put("/api/thing/1")
     assert response.status_code == 405
