@@ -103,8 +103,9 @@ class IDKey(Key):
         return self.resource.manager.id_field.json_type or "string"
 
     def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        field = self.resource.manager.id_field
-        return field.response, field.request
+        # the id field is read-only on its item, a reference to it is not
+        request = self.resource.manager.id_field.request
+        return request, request
 
     def format(self, item: Any) -> Any:
         return self.resource.manager.id_field.format(self.resource.manager.get_id(item))
