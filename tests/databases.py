@@ -82,6 +82,9 @@ def sqlalchemy_url(kind: str, tmp_path: os.PathLike[str] | None = None) -> str:
     url = server_url(kind)
     if kind == "mysql":
         return "mysql+pymysql" + url[len("mysql") :] + "?charset=utf8mb4"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        # SQLAlchemy 2.1 picks psycopg 3 for a bare scheme; the test extras ship psycopg2
+        return "postgresql+psycopg2" + url[url.index("://") :]
     return url
 
 

@@ -17,7 +17,7 @@ from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from .. import fields, signals
+from .. import fields, filters, signals
 from ..exceptions import (
     BackendConflict,
     DuplicateKey,
@@ -31,22 +31,31 @@ from ..pagination import Pagination
 from . import RelationalManager
 from .sqlerrors import classify_integrity_error, failing_table
 
-__all__ = ["SQLAlchemyManager"]
+__all__ = ["SQLAlchemyManager", "EnumField", "field_for_column"]
 
 
-class _EnumField(fields.String):
-    """A column of a Python ``enum.Enum``: members on the wire by name."""
+class EnumField(fields.String):
+    """An ``Enum`` column: one of a fixed set of strings.
 
-    def __init__(self, enum_class: type[enum.Enum], **kwargs: Any) -> None:
+    With a Python ``enum.Enum`` class the members travel by name and are
+    converted to members on input.  Only ``eq``, ``ne`` and ``in`` filter it (a
+    native enum type has no ``LIKE``).
+    """
+
+    def __init__(
+        self, values: Any, enum_class: type[enum.Enum] | None = None, **kwargs: Any
+    ) -> None:
         self.enum_class = enum_class
-        super().__init__(enum=[member.name for member in enum_class], **kwargs)
+        super().__init__(enum=list(values), **kwargs)
 
     def format(self, value: Any) -> Any:
         return value.name if isinstance(value, enum.Enum) else value
 
     def convert(self, instance: Any, validate: bool = True) -> Any:
         value = super().convert(instance, validate)
-        return None if value is None else self.enum_class[value]
+        if value is None or self.enum_class is None:
+            return value
+        return self.enum_class[value]
 
 
 def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
@@ -54,8 +63,9 @@ def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
     kind = column.type
     if isinstance(kind, sa.Enum):
         if kind.enum_class is not None:
-            return _EnumField(kind.enum_class, **kwargs)
-        return fields.String(enum=list(kind.enums), **kwargs)
+            names = [member.name for member in kind.enum_class]
+            return EnumField(names, kind.enum_class, **kwargs)
+        return EnumField(kind.enums, **kwargs)
     if isinstance(kind, sa.Uuid):
         return fields.UUID(as_uuid=bool(kind.as_uuid), **kwargs)
     if isinstance(kind, sa.ARRAY):
@@ -88,6 +98,13 @@ def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
     return fields.Raw({}, **kwargs)
 
 
+def _sort_attribute(value: Any) -> tuple[str, bool]:
+    """``Meta.sort_attribute`` as ``(attribute, reverse)``."""
+    if isinstance(value, (tuple, list)):
+        return value[0], bool(value[1]) if len(value) > 1 else False
+    return value, False
+
+
 def _column_default(column: sa.Column[Any]) -> tuple[Any, bool]:
     """``(scalar default or None, whether the column fills itself)``."""
     default = column.default
@@ -99,6 +116,11 @@ def _column_default(column: sa.Column[Any]) -> tuple[Any, bool]:
 
 class SQLAlchemyManager(RelationalManager):
     """Manager for Flask-SQLAlchemy models."""
+
+    FILTERS_BY_TYPE = {
+        **RelationalManager.FILTERS_BY_TYPE,
+        EnumField: (filters.EqualFilter, filters.NotEqualFilter, filters.InFilter),
+    }
 
     def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
         self.model = model
@@ -362,15 +384,13 @@ class SQLAlchemyManager(RelationalManager):
         if not sort:
             default = self.resource.meta.get("sort_attribute")
             if default:
-                attribute, reverse = (
-                    default if isinstance(default, (tuple, list)) else (default, False)
-                )
+                attribute, reverse = _sort_attribute(default)
                 column = self._column(attribute)
                 clauses.append(column.desc() if reverse else column.asc())
         for order in sort:
             field, attribute, reverse = order[0], order[1], order[2]
             if isinstance(field, fields.ToOne):
-                column = self._reference_sort_column(field, attribute, joins)
+                column, reverse = self._reference_sort_column(field, attribute, reverse, joins)
             elif isinstance(field, fields.ItemUri):
                 column = self._id_instrumented
             else:
@@ -379,16 +399,26 @@ class SQLAlchemyManager(RelationalManager):
         clauses.append(self._id_instrumented.asc())
         return clauses, joins
 
-    def _reference_sort_column(self, field: fields.ToOne, attribute: str, joins: list[Any]) -> Any:
+    def _reference_sort_column(
+        self, field: fields.ToOne, attribute: str, reverse: bool, joins: list[Any]
+    ) -> tuple[Any, bool]:
+        """Order by the target's own order: its ``sort_attribute``, else its id.
+
+        Ascending follows the target's order (a target sorted by ``('name', True)``
+        puts the reference to "zed" first), descending reverses it.
+        """
         target = field.target
         sort_attribute = target.meta.get("sort_attribute")
-        if not sort_attribute or not isinstance(target.manager, SQLAlchemyManager):
-            return self._reference_column(field, attribute)
-        if isinstance(sort_attribute, (tuple, list)):
-            sort_attribute = sort_attribute[0]
+        if not isinstance(target.manager, SQLAlchemyManager):
+            return self._reference_column(field, attribute), reverse
+        if not sort_attribute:
+            if field.id_attribute:  # the foreign key holds the target's id
+                return self._column(field.id_attribute), reverse
+            sort_attribute = target.manager.id_attribute
+        target_attribute, target_reverse = _sort_attribute(sort_attribute)
         alias = orm.aliased(target.manager.model)
         joins.append((alias, getattr(self.model, attribute).of_type(alias)))
-        return getattr(alias, sort_attribute)
+        return getattr(alias, target_attribute), reverse != target_reverse
 
     def _where(self, where: Any) -> list[Any]:
         return [self._expression(condition) for condition in where or ()]

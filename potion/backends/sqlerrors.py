@@ -42,14 +42,13 @@ def _name(name: Any) -> str | None:
 
 def _error_code(orig: Any) -> tuple[Any, str]:
     """``(code, message)`` of a DB-API error."""
-    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
     args = getattr(orig, "args", ())
-    if code is None and args and isinstance(args[0], int):
-        code = args[0]
-        message = str(args[1]) if len(args) > 1 else ""
-    else:
-        message = str(orig)
-    return code, message
+    if args and isinstance(args[0], int):
+        # MySQL drivers: (errno, message).  SQLAlchemy 2.1 also sets ``sqlstate``
+        # on them, but that is only the class ("23000"), so the errno comes first.
+        return args[0], str(args[1]) if len(args) > 1 else ""
+    code = getattr(orig, "pgcode", None) or getattr(orig, "sqlstate", None)
+    return code, str(orig)
 
 
 def _columns_by_name(name: str | None, constraints: Iterable[Constraint], kind: str) -> list[str]:
