@@ -70,7 +70,9 @@ class Validator:
         definition = dict(schema) if isinstance(schema, dict) else schema
         if isinstance(definition, dict):
             definition.setdefault("$schema", DRAFT4)
-        self._check = fastjsonschema.compile(definition, formats=FORMATS)
+        # use_default=False: validating must not write schema defaults into the
+        # instance (a PATCH would reset every omitted field to its default).
+        self._check = fastjsonschema.compile(definition, formats=FORMATS, use_default=False)
         self._collector: jsonschema.Draft4Validator | None = None
 
     def is_valid(self, instance: Any) -> bool:
