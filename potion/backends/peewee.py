@@ -120,8 +120,7 @@ def resource_for_model(model: Any, referrer: Any = None) -> Any:
         for resource in api.resources.values():
             if resource.meta.get("model") is model:
                 return resource
-    candidates = [r() for r in _resources_by_model.get(model, ())]
-    candidates = [r for r in candidates if r is not None]
+    candidates = [r for r in (ref() for ref in _resources_by_model.get(model, ())) if r]
     same_api = [r for r in candidates if r.api is api]
     chosen = same_api or candidates
     if not chosen:
@@ -170,7 +169,9 @@ class PeeweeManager(RelationalManager):
                 )
         else:
             id_column = model_meta.primary_key
-            if id_column is None or isinstance(id_column, peewee.CompositeKey):
+            if not isinstance(id_column, peewee.Field) or isinstance(
+                id_column, peewee.CompositeKey
+            ):
                 raise RuntimeError(
                     f"{model.__name__} has no single-field primary key; set Meta.id_attribute"
                 )
@@ -542,10 +543,15 @@ class PeeweeManager(RelationalManager):
         if dialect == "postgresql" and not isinstance(column, (peewee.CharField, peewee.TextField)):
             column = peewee.Cast(column, "text")
         if name.startswith("i"):
-            pattern = _pattern(name[1:], like_escape(value.lower()))
             if dialect == "postgresql":
-                return _like(column, "ILIKE", pattern)
-            return _like(peewee.fn.LOWER(column), "LIKE", pattern)
+                return _like(column, "ILIKE", _pattern(name[1:], like_escape(value)))
+            if dialect == "sqlite" and self._sqlite_casefold():
+                # SQLite's lower() and LIKE fold ASCII only: fold in Python.
+                pattern = _pattern(name[1:], like_escape(value.casefold()))
+                return _like(peewee.fn.potion_casefold(column), "LIKE", pattern)
+            return _like(
+                peewee.fn.LOWER(column), "LIKE", _pattern(name[1:], like_escape(value.lower()))
+            )
         if dialect == "sqlite":
             # SQLite's LIKE ignores case: compare substrings instead.
             length = len(value)
@@ -559,6 +565,15 @@ class PeeweeManager(RelationalManager):
         if dialect == "mysql":
             return _like(column, "LIKE BINARY", pattern)
         return _like(column, "LIKE", pattern)
+
+    def _sqlite_casefold(self) -> bool:
+        """Make ``potion_casefold()`` available on this thread's SQLite connection."""
+        try:
+            connection = self.database.connection()
+            connection.create_function("potion_casefold", 1, _casefold, deterministic=True)
+        except Exception:  # not the sqlite3 driver: fall back to lower()
+            return False
+        return True
 
     def _filtered(self, query: Any, where: Any) -> Any:
         expressions = [self._expression(condition) for condition in where or ()]
@@ -655,7 +670,8 @@ class PeeweeManager(RelationalManager):
         try:
             value = self._coerce_id(id)
         except (TypeError, ValueError):
-            raise ItemNotFound(self.resource, id=id) from None
+            shown = id if not isinstance(id, int) or abs(id) < _INTEGER_LIMIT else str(id)
+            raise ItemNotFound(self.resource, id=shown) from None
         for item in self._fetch(self._query().where(self.id_column == value).limit(1)):
             return item
         raise ItemNotFound(self.resource, id=id)
@@ -760,7 +776,7 @@ class PeeweeManager(RelationalManager):
 
     @staticmethod
     def _child_id(child: Any) -> Any:
-        return child._pk if isinstance(child, peewee.Model) else child
+        return child.get_id() if isinstance(child, peewee.Model) else child
 
     def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
         self._check_references()
@@ -900,6 +916,10 @@ _FALSE = peewee.SQL("1 = 0")
 
 def _id_column_of(model: Any) -> Any:
     return model._meta.primary_key
+
+
+def _casefold(value: Any) -> Any:
+    return value.casefold() if isinstance(value, str) else value
 
 
 def _operand(column: Any, value: Any) -> Any:
