@@ -661,3 +661,68 @@ def test_overriding_a_builtin_view(api, client):
     assert client.post("/book", json={"title": 1}).status_code == 400
     assert client.patch("/book/1", json={"title": 1}).status_code == 400
     assert links_by_rel(Book)["update"]["schema"]["properties"] == {"title": {"type": "string"}}
+
+
+def test_validators_are_compiled_once(api, client, monkeypatch):
+    import potion.validation
+
+    compiled = []
+    original = potion.validation.fastjsonschema.compile
+
+    def counting_compile(definition, **kwargs):
+        compiled.append(definition)
+        return original(definition, **kwargs)
+
+    monkeypatch.setattr(potion.validation.fastjsonschema, "compile", counting_compile)
+
+    class Book(ModelResource):
+        class Schema:
+            title = fields.String()
+            year = fields.Integer(nullable=True)
+
+        @Route.POST
+        def check(self, title: fields.String()) -> fields.Boolean():
+            return True
+
+    api.add_resource(Book)
+
+    def requests():
+        assert client.post("/book", json={"title": "A", "year": 1}).status_code == 200
+        assert client.patch("/book/1", json={"year": 2}).status_code == 200
+        assert client.get('/book?where={"year": {"$gt": 1}, "title": "A"}').status_code == 200
+        assert client.post("/book/check", json={"title": "x"}).json is True
+        assert client.post("/book", json={"title": 1}).status_code == 400
+
+    requests()
+    warm = len(compiled)
+    assert warm > 0
+    for _ in range(3):
+        requests()
+    assert len(compiled) == warm
+
+
+def test_patchable_inline(api, client):
+    class Address(ModelResource):
+        class Schema:
+            street = fields.String()
+            city = fields.String()
+
+    class Person(ModelResource):
+        class Schema:
+            name = fields.String()
+            home = fields.Inline("address", patchable=True, nullable=True)
+
+    api.add_resource(Address)
+    api.add_resource(Person)
+    assert Person.schema.fields["home"].request == {
+        "type": ["object", "null"],
+        "additionalProperties": False,
+        "properties": {"street": {"type": "string"}, "city": {"type": "string"}},
+    }
+    # a patchable inline body may hold only some of the target's fields
+    response = client.post("/person", json={"name": "Ann", "home": {"city": "Oslo"}})
+    assert response.status_code == 200, response.json
+    assert (response.json["home"]["city"], response.json["home"]["street"]) == ("Oslo", None)
+    assert Person.manager.items[1]["home"] == {"city": "Oslo"}
+    response = client.post("/person", json={"name": "Bob", "home": {"zip": "1"}})
+    assert response.status_code == 400
