@@ -59,6 +59,7 @@ __all__ = ["MongoEngineManager", "ObjectIdString"]
 log = logging.getLogger(__name__)
 
 OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
+_REFERENCE_FIELDS = (me_fields.ReferenceField, me_fields.LazyReferenceField)
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}\Z")
 
 
@@ -205,17 +206,16 @@ def _pattern(regex: Any) -> str | None:
 def infer_field(field: BaseField, top: bool = True) -> fields.Raw | None:
     """The Potion field of a MongoEngine field, or None when there is none."""
     options = _common_options(field, top)
-    if isinstance(field, me_fields.ReferenceField):
+    if isinstance(field, _REFERENCE_FIELDS):
         return _ModelToOne(field.document_type, **options)
     if isinstance(field, me_fields.ListField):
         inner = field.field
-        list_options = dict(options)
-        if callable(list_options.get("default")):
-            list_options.pop("default")
+        # a list is never null: MongoEngine keeps an empty one
+        list_options = {k: v for k, v in options.items() if k not in ("default", "nullable")}
         max_length = getattr(field, "max_length", None)
         if max_length is not None:
             list_options["max_items"] = max_length
-        if isinstance(inner, me_fields.ReferenceField):
+        if isinstance(inner, _REFERENCE_FIELDS):
             return _ModelToMany(inner.document_type, **list_options)
         container = infer_field(inner, top=False) if inner is not None else fields.Any()
         if container is None:
@@ -234,7 +234,9 @@ def infer_field(field: BaseField, top: bool = True) -> fields.Raw | None:
     if isinstance(field, me_fields.DictField):
         inner = getattr(field, "field", None)
         value_field = infer_field(inner, top=False) if inner is not None else None
-        options.pop("default", None)
+        # like a list, a dict is never null: MongoEngine keeps an empty one
+        options.pop("nullable", None)
+        options["default"] = dict
         return fields.Object(value_field, **options) if value_field else fields.Object(**options)
     if isinstance(field, me_fields.EmailField):
         return fields.Email(**options)
@@ -537,6 +539,28 @@ class MongoEngineManager(Manager):
             value = fields.get_value(self.id_attribute, item, None)
         return str(value) if isinstance(value, ObjectId) else value
 
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """The real changes; references are compared by id, without loading them."""
+        plain = {}
+        actual = {}
+        for key, value in changes.items():
+            field = self.model._fields.get(key)
+            inner = (
+                getattr(field, "field", None) if isinstance(field, me_fields.ListField) else None
+            )
+            if isinstance(field, _REFERENCE_FIELDS):
+                old, new = _reference_pk(item._data.get(key)), _reference_pk(value)
+            elif isinstance(inner, _REFERENCE_FIELDS):
+                old = [_reference_pk(v) for v in item._data.get(key) or ()]
+                new = [_reference_pk(v) for v in value or ()]
+            else:
+                plain[key] = value
+                continue
+            if old != new:
+                actual[key] = value
+        actual.update(super().changed(item, plain))
+        return {key: actual[key] for key in changes if key in actual}
+
     def is_valid_id(self, value: Any) -> bool:
         """Whether ``value`` has the form of an id of this resource."""
         return self._id_to_mongo(value) is not NO_MATCH
@@ -561,7 +585,7 @@ class MongoEngineManager(Manager):
     def _value_to_mongo(self, field: Any, value: Any) -> Any:
         if value is None or value is NO_MATCH:
             return value
-        if isinstance(field, me_fields.ReferenceField):
+        if isinstance(field, _REFERENCE_FIELDS):
             target = field.document_type
             pk = _key_to_mongo(target._fields[target._meta["id_field"]], _reference_pk(value))
             return pk if pk is NO_MATCH else field.to_mongo(pk)
@@ -723,7 +747,7 @@ class MongoEngineManager(Manager):
             model_field = self.model._fields.get(attribute)
             if isinstance(model_field, me_fields.ListField):
                 model_field = model_field.field
-            if not isinstance(model_field, me_fields.ReferenceField):
+            if not isinstance(model_field, _REFERENCE_FIELDS):
                 continue
             if all(_formats_from_id(field) for field in used_by):
                 names.add(attribute)
@@ -734,9 +758,7 @@ class MongoEngineManager(Manager):
 
     def _list_relation(self, attribute: str) -> Any:
         field = self.model._fields.get(attribute)
-        if isinstance(field, me_fields.ListField) and isinstance(
-            field.field, me_fields.ReferenceField
-        ):
+        if isinstance(field, me_fields.ListField) and isinstance(field.field, _REFERENCE_FIELDS):
             return field
         return None
 
@@ -746,7 +768,7 @@ class MongoEngineManager(Manager):
         names = [
             name
             for name, field in target._fields.items()
-            if isinstance(field, me_fields.ReferenceField) and field.document_type is self.model
+            if isinstance(field, _REFERENCE_FIELDS) and field.document_type is self.model
         ]
         if len(names) != 1:
             raise RuntimeError(
@@ -886,9 +908,11 @@ class MongoEngineManager(Manager):
         try:
             item.save()
         except (mongoengine.NotUniqueError, pymongo.errors.DuplicateKeyError) as exc:
-            raise DuplicateKey(errors=manager._duplicate_errors(item, exc)) from exc
+            raise manager._duplicate_key(item, exc) from exc
         except mongoengine.ValidationError as exc:
-            raise IntegrityViolation(manager._validation_errors(exc)) from exc
+            errors = manager._validation_errors(exc)
+            names = ", ".join(".".join(str(p) for p in e["path"]) for e in errors if e["path"])
+            raise IntegrityViolation(errors, message=f"Invalid value: {names}") from exc
         except mongoengine.OperationError as exc:
             raise BackendConflict(str(exc)) from exc
 
@@ -897,7 +921,7 @@ class MongoEngineManager(Manager):
         try:
             collection.update_one({"_id": _id_to_mongo(item)}, update)
         except pymongo.errors.DuplicateKeyError as exc:
-            raise DuplicateKey(errors=self._duplicate_errors(item, exc)) from exc
+            raise self._duplicate_key(item, exc) from exc
 
     # -- errors ------------------------------------------------------------------
 
@@ -907,10 +931,20 @@ class MongoEngineManager(Manager):
                 return key
         return attribute
 
-    def _duplicate_errors(self, item: Any, exc: BaseException) -> list[dict[str, Any]]:
+    def _duplicate_key(self, item: Any, exc: BaseException) -> DuplicateKey:
+        """A 409 naming the fields of the unique index ``item`` collides on."""
         reverse = self.model._reverse_db_field_map
-        names = [reverse.get(key, key) for key in _duplicate_keys(self.model, item, exc)]
-        return [{"path": [self._schema_key(n)], "validationOf": {"unique": True}} for n in names]
+        keys = [
+            self._schema_key(reverse.get(key, key))
+            for key in _duplicate_keys(self.model, item, exc)
+        ]
+        errors = [{"path": [key], "validationOf": {"unique": True}} for key in keys]
+        names = ", ".join(keys) or "a unique value"
+        return DuplicateKey(
+            f"An item with this {names} already exists",
+            errors=errors,
+            debug_info={"exception_message": str(exc)},
+        )
 
     def _validation_errors(self, exc: Any) -> list[dict[str, Any]]:
         errors: list[dict[str, Any]] = []

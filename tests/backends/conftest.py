@@ -31,6 +31,7 @@ BACKENDS = [
     pytest.param(("sqlalchemy", "sqlite"), id="sqlalchemy-sqlite"),
     pytest.param(("sqlalchemy", "postgres"), id="sqlalchemy-postgres", marks=pytest.mark.postgres),
     pytest.param(("sqlalchemy", "mysql"), id="sqlalchemy-mysql", marks=pytest.mark.mysql),
+    pytest.param(("mongoengine", None), id="mongoengine"),
 ]
 
 

@@ -1,0 +1,107 @@
+"""The contract resources on the MongoEngine backend (mongomock, or a real server)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mongoengine as me
+
+from potion import Api, ModelResource, Relation, fields
+from potion.backends.mongoengine import MongoEngineManager
+from tests.mongo_env import fresh_database
+
+from . import Store, collect_unsupported, new_app
+
+_PLAIN = ("first_name", "last_name", "title", "year", "rating", "available", "published", "name")
+
+
+class ContractAuthor(me.Document):
+    meta = {
+        "collection": "contract_author",
+        "indexes": [{"fields": ["first_name", "last_name"], "unique": True}],
+    }
+    first_name = me.StringField(required=True, max_length=60)
+    last_name = me.StringField(required=True, max_length=60)
+
+
+class ContractBook(me.Document):
+    meta = {"collection": "contract_book"}
+    title = me.StringField(required=True, max_length=100, unique=True)
+    year = me.IntField()
+    rating = me.FloatField(required=True, default=5.0)
+    available = me.BooleanField(required=True, default=True)
+    published = me.DateField()
+    author = me.ReferenceField(ContractAuthor, required=True)
+
+
+class ContractShelf(me.Document):
+    meta = {"collection": "contract_shelf"}
+    name = me.StringField(required=True, max_length=60)
+    books = me.ListField(me.ReferenceField(ContractBook))
+
+
+def build(database: Any, tmp_path: Any) -> Store:
+    connection = fresh_database()
+    db = connection.__enter__()
+    app = new_app()
+
+    class AuthorResource(ModelResource):
+        class Meta:
+            name = "author"
+            model = ContractAuthor
+            manager = MongoEngineManager
+            natural_key = ("first_name", "last_name")
+
+    class BookResource(ModelResource):
+        class Meta:
+            name = "book"
+            model = ContractBook
+            manager = MongoEngineManager
+
+        class Schema:
+            author = fields.ToOne("author")
+
+    class ShelfResource(ModelResource):
+        books = Relation("book")
+
+        class Meta:
+            name = "shelf"
+            model = ContractShelf
+            manager = MongoEngineManager
+
+        class Schema:
+            books = fields.ToMany("book")
+
+    api = Api(app)
+    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
+    for resource in resources.values():
+        api.add_resource(resource)
+    for model in (ContractAuthor, ContractBook, ContractShelf):
+        model.ensure_indexes()
+
+    models = {"author": ContractAuthor, "book": ContractBook, "shelf": ContractShelf}
+
+    def read_rows(name: str) -> list[dict[str, Any]]:
+        rows = []
+        for document in db[models[name]._get_collection_name()].find().sort("_id", 1):
+            row = {key: document.get(key) for key in _PLAIN if key in models[name]._fields}
+            row["id"] = str(document["_id"])
+            if "author" in document:
+                row["author_id"] = str(document["author"])
+            if name == "shelf":
+                row["book_ids"] = sorted(str(b) for b in document.get("books") or ())
+            rows.append(row)
+        return rows
+
+    def teardown() -> None:
+        connection.__exit__(None, None, None)
+
+    return Store(
+        "mongoengine",
+        app,
+        api,
+        resources,
+        read_rows,
+        teardown,
+        unsupported=collect_unsupported(*resources.values()),
+    )
