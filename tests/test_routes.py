@@ -726,3 +726,13 @@ def test_patchable_inline(api, client):
     assert Person.manager.items[1]["home"] == {"city": "Oslo"}
     response = client.post("/person", json={"name": "Bob", "home": {"zip": "1"}})
     assert response.status_code == 400
+
+
+def test_relation_add_is_idempotent(library, client):
+    client.post("/author", json={"name": "Ann"})
+    client.post("/book", json={"title": "A"})
+    assert client.post("/author/1/books", json=1).status_code == 200
+    assert client.post("/author/1/books", json={"$ref": "/book/1"}).status_code == 200
+    response = client.get("/author/1/books")
+    assert response.json == [{"$ref": "/book/1"}]
+    assert response.headers["X-Total-Count"] == "1"

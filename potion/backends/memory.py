@@ -171,12 +171,15 @@ class MemoryManager(Manager):
     def relation_add(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
     ) -> None:
+        """Add ``target_item`` to the collection; a child already in it changes nothing."""
         with self.transaction():
             self._remember("restore", None, (item, dict(item)))
             self._send(
                 signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
             )
             children = list(item.get(attribute) or ())
+            if any(child is target_item for child in children):
+                return
             children.append(target_item)
             item[attribute] = children
             self._send(
