@@ -79,10 +79,17 @@ class MeShelf(me.Document):
     books = me.ListField(me.ReferenceField(MeBook))
 
 
+class MeTopic(me.Document):
+    meta = {"collection": "topic"}
+    slug = me.StringField(required=True, unique=True)
+    name = me.StringField()
+
+
 class MeLabel(me.Document):
     meta = {"collection": "label"}
     text = me.StringField(required=True)
     shelf = me.ReferenceField(MeShelf)
+    topic = me.ReferenceField(MeTopic)
 
 
 class MeCode(me.Document):
@@ -91,7 +98,7 @@ class MeCode(me.Document):
     label = me.StringField()
 
 
-DOCUMENTS = (MeAuthor, MeBook, MeShelf, MeLabel, MeCode)
+DOCUMENTS = (MeAuthor, MeBook, MeShelf, MeTopic, MeLabel, MeCode)
 
 # -- fixtures --------------------------------------------------------------------
 
@@ -137,7 +144,14 @@ def _resources() -> dict[str, Any]:
             manager = MongoEngineManager
             include_id = True
 
+    class TopicResource(ModelResource):
+        class Meta:
+            model = MeTopic
+            manager = MongoEngineManager
+            id_attribute = "slug"
+
     return {
+        "topic": TopicResource,
         "author": AuthorResource,
         "book": BookResource,
         "shelf": ShelfResource,
@@ -377,6 +391,36 @@ def test_non_object_id_primary_key(client: Any, db: Any) -> None:
     assert client.get("/code/nope").status_code == 404
     response = client.get("/code", query_string={"where": json.dumps({"$id": "abc"})})
     assert [item["$id"] for item in response.get_json()] == ["abc"]
+
+
+def test_id_attribute_other_than_the_primary_key(client: Any, db: Any) -> None:
+    response = client.post("/topic", json={"slug": "evolution", "name": "Evolution"})
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "$uri": "/topic/evolution",
+        "slug": "evolution",
+        "name": "Evolution",
+    }
+    client.post("/topic", json={"slug": "travel"})
+    assert client.get("/topic/evolution").get_json()["name"] == "Evolution"
+    assert client.get("/topic/nope").status_code == 404
+    response = client.post("/label", json={"text": "a", "topic": {"$ref": "/topic/evolution"}})
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["topic"] == {"$ref": "/topic/evolution"}
+    client.post("/label", json={"text": "b", "topic": "travel"})
+    topic = db.topic.find_one({"slug": "evolution"})
+    assert db.label.find_one({"text": "a"})["topic"] == topic["_id"]
+    assert client.get("/label").get_json()[0]["topic"] == {"$ref": "/topic/evolution"}
+
+    def texts(condition: dict[str, Any]) -> list[str]:
+        response = client.get("/label", query_string={"where": json.dumps(condition)})
+        return [label["text"] for label in response.get_json()]
+
+    assert texts({"topic": "evolution"}) == ["a"]
+    assert texts({"topic": {"$ref": "/topic/travel"}}) == ["b"]
+    assert texts({"topic": {"$in": ["travel", "evolution", "nope"]}}) == ["a", "b"]
+    assert texts({"topic": {"$ne": "evolution"}}) == ["b"]
+    assert texts({"topic": "nope"}) == []
 
 
 def test_contrib_alias() -> None:

@@ -67,10 +67,11 @@ class _NoMatch:
     """A reference or id that cannot exist: a condition on it matches nothing."""
 
     def __repr__(self) -> str:
-        return "<no match>"
+        return "NO_MATCH"
 
 
-NO_MATCH: Any = _NoMatch()
+#: The core's marker of a reference to nothing, where the core has one.
+NO_MATCH: Any = getattr(filters, "NO_MATCH", None) or _NoMatch()
 
 
 # -- fields --------------------------------------------------------------------
@@ -627,7 +628,7 @@ class MongoEngineManager(Manager):
         if found is None:
             raise RuntimeError(f"Cannot filter on {condition.key!r}: it is not stored")
         path, field = found
-        value = condition.value
+        value = _target_pks(filter_, condition.value)
         custom = getattr(filter_, "mongo_query", None)
         if custom is not None:
             return custom(path, value)
@@ -651,7 +652,7 @@ class MongoEngineManager(Manager):
             return {} if converted is NO_MATCH else {path: {"$ne": converted}}
         if converted is NO_MATCH:
             return {path: {"$in": []}}
-        return {path: {_OPERATORS[name]: converted}}
+        return {path: {_COMPARISONS[name]: converted}}
 
     def _order(self, sort: Any) -> list[str]:
         sort = tuple(sort or ())
@@ -1006,22 +1007,12 @@ class MongoEngineManager(Manager):
                 log.exception("Potion could not undo a MongoDB write")
 
 
-_OPERATORS = {
-    "eq": "$eq",
-    "ne": "$ne",
-    "lt": "$lt",
-    "lte": "$lte",
-    "gt": "$gt",
-    "gte": "$gte",
-    "in": "$in",
-    "contains": "$eq",
-    "icontains": "$regex",
-    "startswith": "$regex",
-    "istartswith": "$regex",
-    "endswith": "$regex",
-    "iendswith": "$regex",
-    "between": "$gte",
-}
+_COMPARISONS = {"lt": "$lt", "lte": "$lte", "gt": "$gt", "gte": "$gte"}
+#: The operators this backend translates (a filter may bring its own ``mongo_query``).
+_OPERATORS = frozenset(
+    ("eq", "ne", "in", "contains", "between", "icontains", "startswith", "istartswith")
+    + ("endswith", "iendswith", *_COMPARISONS)
+)
 
 # the end of the string, in PCRE (MongoDB) and Python (mongomock) alike
 _END = r"(?![\s\S])"
@@ -1072,6 +1063,32 @@ def _formats_from_id(field: Any) -> bool:
         and manager._id_is_pk
         and isinstance(target.meta.key_converters[0], (RefKey, IDKey))
     )
+
+
+def _target_pks(filter_: Any, value: Any) -> Any:
+    """References to a resource whose id is not its primary key, as primary keys.
+
+    A stored reference holds the primary key; a reference in ``where`` gives the
+    resource's id (``Meta.id_attribute``), so the two are matched in one query.
+    """
+    field = filter_.field
+    container = field.container if isinstance(field, fields.Array) else field
+    if not isinstance(container, fields.ToOne):
+        return value
+    manager = container.target.manager
+    if not isinstance(manager, MongoEngineManager) or manager._id_is_pk:
+        return value
+    many = filter_.name == "in"
+    values = list(value) if many else [value]
+    wanted = [v for v in values if v is not None and v is not NO_MATCH]
+    queryset = manager._queryset()
+    pks: dict[Any, Any] = {}
+    if wanted and queryset is not None:
+        attribute = manager.id_attribute
+        for document in queryset.filter(**{f"{attribute}__in": wanted}).only(attribute):
+            pks[getattr(document, attribute)] = document.pk
+    result = [v if v is None or v is NO_MATCH else pks.get(v, NO_MATCH) for v in values]
+    return result if many else result[0]
 
 
 def _reference_condition(attribute: str, pk: Any) -> Any:
