@@ -606,6 +606,12 @@ def test_required_fields_on_create(api, client):
     assert response.status_code == 200
     assert response.json["count"] == 3
     assert response.json["name"] == "n"
+    # ... also when the field has a default: defaults apply on create only
+    response = client.patch("/thing/1", json={"name": "m", "tags": ["x"]})
+    assert response.json["count"] == 3
+    response = client.patch("/thing/1", json={"name": "o"})
+    assert response.json["tags"] == ["x"]
+    assert Thing.manager.items[1]["count"] == 3
 
 
 def test_mutable_defaults_are_not_shared(api, client):
