@@ -49,6 +49,10 @@ def make_app(prefix="/api", **config):
         def echo(self, value):
             return value
 
+        @Route.GET
+        def teapot(self):
+            abort(418, description="short and stout")
+
     api.add_resource(Thing)
 
     @app.route("/page")
@@ -180,6 +184,12 @@ def test_method_not_allowed(client):
     response = client.put("/api/thing/1")
     assert response.status_code == 405
     assert response.json["status"] == 405
+
+
+def test_http_errors_raised_in_a_view(client):
+    response = client.get("/api/thing/teapot")
+    assert response.status_code == 418
+    assert response.json == {"message": "short and stout", "status": 418}
 
 
 def test_body_over_the_size_limit():
