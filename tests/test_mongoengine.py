@@ -718,8 +718,11 @@ def test_list_relation_add_list_remove(client: Any, db: Any) -> None:
         assert response.get_json() == {"$ref": f"/book/{origin}"}
         assert client.post(f"/shelf/{shelf_id}/books", json=island).status_code == 200
         assert client.post(f"/shelf/{shelf_id}/books", json=malay).status_code == 200
-        # adding twice keeps one
+        assert [e[0] for e in events] == ["before_add_to_relation", "after_add_to_relation"] * 3
+        # adding twice keeps one, and sends no after_add_to_relation
+        events.clear()
         assert client.post(f"/shelf/{shelf_id}/books", json=island).status_code == 200
+        assert events == [("before_add_to_relation", "books", island)]
         stored = db.shelf.find_one({"_id": ObjectId(shelf_id)})["books"]
         assert stored == [ObjectId(origin), ObjectId(island), ObjectId(malay)]
 
@@ -1094,6 +1097,8 @@ def test_malformed_ids_are_404_never_500(client: Any, db: Any) -> None:
 
 
 def test_meta_field_options(db: Any) -> None:
+    _resources()  # the author resource the reference resolves to
+
     class Narrow(ModelResource):
         class Meta:
             name = "book"

@@ -94,7 +94,9 @@ class ObjectIdString(fields.String):
 
     def convert(self, instance: Any, validate: bool = True) -> Any:
         instance = super().convert(instance, validate)
-        return None if instance is None else ObjectId(instance)
+        if isinstance(instance, str) and _OBJECT_ID.match(instance):
+            return ObjectId(instance)
+        return instance
 
 
 class _ModelReference(_ResourceReference):
@@ -107,7 +109,10 @@ class _ModelReference(_ResourceReference):
         api = getattr(binding, "api", None)
         candidates = list(api.resources.values()) if api is not None else []
         # not registered yet: the latest resource created for the document
-        candidates += [r for r in (ref() for ref in reversed(_managed_resources)) if r]
+        for ref in reversed(_managed_resources):
+            resource = ref()
+            if resource is not None and resource.api in (None, api):
+                candidates.append(resource)
         for resource in candidates:
             if resource.meta.get("model") is document:
                 return resource
@@ -540,8 +545,8 @@ class MongoEngineManager(Manager):
             value = fields.get_value(self.id_attribute, item, None)
         return str(value) if isinstance(value, ObjectId) else value
 
-    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
-        """The real changes; references are compared by id, without loading them."""
+    def real_changes(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """:meth:`changed`, with references compared by id, without loading them."""
         plain = {}
         actual = {}
         for key, value in changes.items():
@@ -559,7 +564,7 @@ class MongoEngineManager(Manager):
                 continue
             if old != new:
                 actual[key] = value
-        actual.update(super().changed(item, plain))
+        actual.update(self.changed(item, plain))
         return {key: actual[key] for key in changes if key in actual}
 
     def is_valid_id(self, value: Any) -> bool:
@@ -817,6 +822,7 @@ class MongoEngineManager(Manager):
     def relation_add(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
     ) -> None:
+        """Add ``target_item`` to the relation; a child already in it changes nothing."""
         with self.transaction():
             self._send(
                 signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
@@ -824,15 +830,18 @@ class MongoEngineManager(Manager):
             list_field = self._list_relation(attribute)
             if list_field is None:
                 back = self._reverse_relation(attribute, target_resource)
+                if _reference_pk(target_item._data.get(back)) == item.pk:
+                    return
                 setattr(target_item, back, item)
                 self._save(target_item, target_resource)
             else:
                 current = list(item._data.get(attribute) or ())
-                if all(_reference_pk(v) != target_item.pk for v in current):
-                    _snapshot(item)
-                    value = list_field.field.to_mongo(target_item)
-                    self._write(item, {"$push": {list_field.db_field: value}})
-                    item._data[attribute] = current + [target_item]
+                if any(_reference_pk(v) == target_item.pk for v in current):
+                    return
+                _snapshot(item)
+                value = list_field.field.to_mongo(target_item)
+                self._write(item, {"$push": {list_field.db_field: value}})
+                item._data[attribute] = current + [target_item]
             self._send(
                 signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
             )
@@ -886,7 +895,7 @@ class MongoEngineManager(Manager):
 
     def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
         with self.transaction(commit):
-            actual = self.changed(item, changes)
+            actual = self.real_changes(item, changes)
             self._send(signals.before_update, item=item, changes=actual)
             for key, value in changes.items():
                 setattr(item, key, value)
