@@ -50,6 +50,7 @@ from ..exceptions import (
     PageNotFound,
 )
 from ..fields import _ResourceReference
+from ..filters import NO_MATCH
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ..pagination import Pagination
 from . import Manager
@@ -61,17 +62,6 @@ log = logging.getLogger(__name__)
 OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
 _REFERENCE_FIELDS = (me_fields.ReferenceField, me_fields.LazyReferenceField)
 _OBJECT_ID = re.compile(r"[0-9a-fA-F]{24}\Z")
-
-
-class _NoMatch:
-    """A reference or id that cannot exist: a condition on it matches nothing."""
-
-    def __repr__(self) -> str:
-        return "NO_MATCH"
-
-
-#: The core's marker of a reference to nothing, where the core has one.
-NO_MATCH: Any = getattr(filters, "NO_MATCH", None) or _NoMatch()
 
 
 # -- fields --------------------------------------------------------------------
@@ -283,25 +273,7 @@ def infer_field(field: BaseField, top: bool = True) -> fields.Raw | None:
 # -- key converters ------------------------------------------------------------
 
 
-class _PropertyKey(PropertyKey):
-    """A natural key whose missing targets match nothing in ``where``."""
-
-    def convert_to_id(self, value: Any) -> Any:
-        try:
-            return self.resource.manager.get_id(self.convert(value))
-        except ItemNotFound:
-            return NO_MATCH
-
-
-class _PropertiesKey(PropertiesKey):
-    def convert_to_id(self, value: Any) -> Any:
-        try:
-            return self.resource.manager.get_id(self.convert(value))
-        except ItemNotFound:
-            return NO_MATCH
-
-
-class IDOrPropertyKey(_PropertyKey):
+class IDOrPropertyKey(PropertyKey):
     """A string that is an id or else a natural key.
 
     Used when a resource with string ids declares a string ``natural_key``: both
@@ -521,14 +493,14 @@ class MongoEngineManager(Manager):
         names = (natural_key,) if isinstance(natural_key, str) else tuple(natural_key)
         converters: list[Any] = [RefKey()]
         if len(names) > 1:
-            converters += [IDKey(), _PropertiesKey(*names)]
+            converters += [IDKey(), PropertiesKey(*names)]
         else:
             field = resource.schema.fields[names[0]]
             id_type = self.id_field.json_type or "string"
             if (field.json_type or "string") == id_type:
                 converters.append(IDOrPropertyKey(names[0]))
             else:
-                converters += [IDKey(), _PropertyKey(names[0])]
+                converters += [IDKey(), PropertyKey(names[0])]
         bound = [converter.bind(resource) for converter in converters]
         meta.key_converters = tuple(bound)
         self._bound_key_converters = bound
