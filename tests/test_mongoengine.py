@@ -88,7 +88,7 @@ class MeTopic(me.Document):
 class MeLabel(me.Document):
     meta = {"collection": "label"}
     text = me.StringField(required=True)
-    shelf = me.ReferenceField(MeShelf)
+    shelf = me.ReferenceField(MeShelf, reverse_delete_rule=me.DENY)
     topic = me.ReferenceField(MeTopic)
 
 
@@ -1073,6 +1073,16 @@ def test_document_validation_is_400_naming_the_field(client: Any, db: Any) -> No
     response = client.post("/book", json={"title": "x" * 101, "author": ids["authors"][0]})
     assert response.status_code == 400
     assert response.get_json()["errors"][0]["validationOf"] == {"maxLength": 100}
+    assert dump(db) == before
+
+
+def test_a_refused_delete_is_409(client: Any, db: Any) -> None:
+    shelf_id = id_of(client.post("/shelf", json={"name": "Kept"}).get_json())
+    client.post("/label", json={"text": "a", "shelf": shelf_id})
+    before = dump(db)
+    response = client.delete(f"/shelf/{shelf_id}")
+    assert response.status_code == 409
+    assert "refers to it" in response.get_json()["message"]
     assert dump(db) == before
 
 
