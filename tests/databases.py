@@ -4,7 +4,9 @@ SQLite always runs.  PostgreSQL runs when ``POTION_TEST_POSTGRES_URL`` is set,
 MariaDB/MySQL when ``POTION_TEST_MYSQL_URL`` is set (``.ci/run`` sets both); a
 test that asks for one of them is skipped, with the reason, when it is not set or
 the server does not answer.  Each pytest-xdist worker gets its own database
-(``potion_test_gw0`` ...) so workers never see each other's tables.
+(``potion_test_gw0`` ...) so workers never see each other's tables.  Two test runs
+on one machine at the same time should set different ``POTION_TEST_DB_PREFIX`` values
+(default ``potion_test_``), or they share those databases.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ def server_url(kind: str) -> str:
     base = os.environ.get(variable)
     if not base:
         pytest.skip(f"{kind} tests need {variable} (set by .ci/run)")
-    name = f"potion_test_{_worker()}"
+    name = os.environ.get("POTION_TEST_DB_PREFIX", "potion_test_") + _worker()
     try:
         if kind == "postgres":
             import psycopg2

@@ -142,8 +142,10 @@ def database(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def sqla(database: str) -> Iterator[SQLAEnv]:
-    env = SQLAEnv(database, sqlalchemy_url(database))
+def sqla(database: str, tmp_path: Any) -> Iterator[SQLAEnv]:
+    # SQLite in a file: each connection is its own, so uncommitted work is private
+    # to its transaction as on the servers.
+    env = SQLAEnv(database, sqlalchemy_url(database, tmp_path))
     try:
         yield env
     finally:

@@ -10,6 +10,7 @@ work on ORM objects.  Every write is one transaction with its signals inside.
 from __future__ import annotations
 
 import enum
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,9 +28,15 @@ from ..exceptions import (
     PotionException,
 )
 from ..filters import NO_MATCH, Condition, Sort, like_escape
+from ..natural_keys import IDKey, RefKey
 from ..pagination import Pagination
 from . import RelationalManager
-from .sqlerrors import classify_integrity_error, failing_table
+from .sqlerrors import (
+    classify_integrity_error,
+    failing_table,
+    statement_target,
+    statement_values,
+)
 
 __all__ = ["SQLAlchemyManager", "EnumField", "field_for_column"]
 
@@ -105,6 +112,26 @@ def _sort_attribute(value: Any) -> tuple[str, bool]:
     return value, False
 
 
+def _map_ids(manager: Any, value: Any) -> Any:
+    """Ids in a condition as ``manager``'s id column stores them; ``NO_MATCH`` for bad ones."""
+    if not isinstance(manager, SQLAlchemyManager):
+        return value
+    if isinstance(value, list):
+        mapped = (manager._id_for_query(v) for v in value)
+        return [v for v in mapped if v is not NO_MATCH]
+    return manager._id_for_query(value)
+
+
+def _referencing_table(table: Any) -> str | None:
+    """The one table with a foreign key to ``table``, if there is exactly one."""
+    names = {
+        other.name
+        for other in table.metadata.tables.values()
+        if other is not table and any(fk.column.table is table for fk in other.foreign_keys)
+    }
+    return names.pop() if len(names) == 1 else None
+
+
 def _column_default(column: sa.Column[Any]) -> tuple[Any, bool]:
     """``(scalar default or None, whether the column fills itself)``."""
     default = column.default
@@ -143,11 +170,15 @@ class SQLAlchemyManager(RelationalManager):
         self.id_attribute = id_attribute
         self.id_field = field_for_column(self.id_column, io="r", attribute=id_attribute)
         self._id_instrumented = getattr(model, id_attribute)
+        try:
+            self._id_type: type | None = self.id_column.type.python_type
+        except NotImplementedError:
+            self._id_type = None
 
         self._import_columns(resource, meta)
         self._add_identity_fields(resource, meta)
-        self._link_foreign_keys(resource)
-        self._plan_reads(resource)
+        self._find_foreign_keys(resource)
+        self._planned = False
 
     # -- set-up ------------------------------------------------------------------
 
@@ -166,20 +197,27 @@ class SQLAlchemyManager(RelationalManager):
                 continue
             if include is not None and key not in include:
                 continue
-            if column.primary_key or column in foreign or key.startswith("_"):
+            if column in foreign or key.startswith("_"):
                 continue
             if not isinstance(column, sa.Column):
                 continue  # a column_property over an expression
             default, fills_itself = _column_default(column)
-            io = "r" if key in read_only else "w" if key in write_only else "rw"
+            if column.primary_key:
+                if fills_itself or column is self.mapper.local_table.autoincrement_column:
+                    continue  # the store numbers it: only $uri / $id show it
+                io = "rc"  # given by the client once, never changed
+            else:
+                io = "rw"
+            io = "r" if key in read_only else "w" if key in write_only else io
             field = field_for_column(column, io=io, nullable=bool(column.nullable), default=default)
             if fills_itself and default is None:
                 field.optional = True
             schema.set(key, field)
 
-    def _link_foreign_keys(self, resource: Any) -> None:
-        """Let ToOne fields over many-to-one relationships read the foreign key."""
-        self._fk_fields: dict[str, str] = {}
+    def _find_foreign_keys(self, resource: Any) -> None:
+        """The foreign-key column of each ToOne over a simple many-to-one relationship."""
+        self._fk_fields: dict[str, str] = {}  # foreign key attribute -> field key
+        self._fk_candidates: list[tuple[fields.ToOne, str, Any]] = []
         for key, field in resource.schema.fields.items():
             if not isinstance(field, fields.ToOne):
                 continue
@@ -187,19 +225,42 @@ class SQLAlchemyManager(RelationalManager):
             prop = self.mapper.relationships.get(attribute)
             if prop is None or prop.direction is not orm.interfaces.MANYTOONE:
                 continue
-            local = list(prop.local_columns)
-            remote = [r for _, r in prop.local_remote_pairs]
-            if len(local) != 1 or len(remote) != 1 or not remote[0].primary_key:
+            pairs = list(prop.local_remote_pairs)
+            if len(pairs) != 1:
                 continue
-            fk_property = self.mapper.get_property_by_column(local[0])
-            field.id_attribute = fk_property.key
-            self._fk_fields[fk_property.key] = key
+            local, remote = pairs[0]
+            fk_key = self.mapper.get_property_by_column(local).key
+            self._fk_fields[fk_key] = key
+            self._fk_candidates.append((field, fk_key, remote))
+
+    def _ensure_plan(self) -> None:
+        """Work out, once all resources are known, how the built-in reads run."""
+        if not self._planned:
+            self._link_foreign_keys()
+            self._plan_reads(self.resource)
+            self._planned = True
+
+    def _link_foreign_keys(self) -> None:
+        """Let a ToOne read the target's id from the foreign key, when it holds it.
+
+        The foreign key must point at the column the target resource uses as its
+        id (its primary key, unless ``Meta.id_attribute`` says otherwise).
+        """
+        for field, fk_key, remote in self._fk_candidates:
+            try:
+                target_manager = field.target.manager
+            except RuntimeError:  # target not registered (yet)
+                continue
+            if isinstance(target_manager, SQLAlchemyManager) and target_manager.id_column is remote:
+                field.id_attribute = fk_key
+            else:
+                field.id_attribute = None
 
     def _plan_reads(self, resource: Any) -> None:
         """Decide whether built-in reads can select plain rows of needed columns."""
         column_keys = {prop.key for prop in self.mapper.column_attrs}
         needed: list[str] = [self.id_attribute]
-        self._eager: list[Any] = []
+        eager: list[Any] = []
         row_mode = True
         for key, field in resource.schema.readable_fields.items():
             if isinstance(field, (fields.ItemType,)):
@@ -216,8 +277,36 @@ class SQLAlchemyManager(RelationalManager):
                 continue
             row_mode = False
             if attribute in self.mapper.relationships:
-                self._eager.append(orm.selectinload(getattr(self.model, attribute)))
+                eager.append(orm.selectinload(getattr(self.model, attribute)))
+        self._eager = eager
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
+
+    def coerce_id(self, value: Any) -> Any:
+        """An id as the id column stores it (``"5"`` → ``5``, a string → ``UUID``).
+
+        Raises ``ValueError`` for a value that cannot be an id of this resource.
+        """
+        id_type = self._id_type
+        if value is None or id_type is None or isinstance(value, id_type):
+            return value
+        if id_type is uuid.UUID:
+            return uuid.UUID(str(value))
+        if id_type is int and not isinstance(value, bool):
+            if isinstance(value, float) and not value.is_integer():
+                raise ValueError(f"{value!r} is not an integer id")
+            return int(value)
+        if id_type is str:
+            return str(value)
+        return value
+
+    def _id_for_query(self, value: Any) -> Any:
+        """``coerce_id``, with ``NO_MATCH`` for a value no item can have."""
+        if value is NO_MATCH:
+            return value
+        try:
+            return self.coerce_id(value)
+        except (TypeError, ValueError):
+            return NO_MATCH
 
     # -- sessions and transactions ----------------------------------------------
 
@@ -244,41 +333,107 @@ class SQLAlchemyManager(RelationalManager):
         if isinstance(exc, PotionException):
             return None
         if isinstance(exc, sa_exc.IntegrityError):
-            dialect = self._dialect()
-            table: Any = self.mapper.local_table
-            kind, columns = classify_integrity_error(exc, dialect, table)
-            debug = {"exception_message": str(exc.orig), "statement": exc.statement}
-            other = failing_table(exc, dialect)
-            if other is None and columns and any(c not in table.c for c in columns):
-                other = "another table"
-            if other is not None and other != table.name and kind in ("not_null", "foreign_key"):
-                return BackendConflict(
-                    f"This {self.resource.meta.name} is still referenced from {other}",
-                    errors=[{"path": [], "validationOf": {"referencedBy": other}}],
-                    debug_info=debug,
-                )
-            keys = [self._field_key(c) for c in columns]
-            if kind == "unique":
-                errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
-                names = ", ".join(keys) or "a unique value"
-                return DuplicateKey(
-                    f"An item with this {names} already exists", errors=errors, debug_info=debug
-                )
-            if kind == "not_null":
-                errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
-                return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
-            if kind == "foreign_key":
-                errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
-                return IntegrityViolation(
-                    errors, message="A reference points to an item that does not exist"
-                )
-            return BackendConflict(debug_info=debug)
+            return self._integrity_error(exc)
         if isinstance(exc, sa_exc.DataError):
             return IntegrityViolation(
                 [{"path": [], "validationOf": {"type": "storable"}}],
                 message=f"The database refused a value: {exc.orig}",
             )
         return None
+
+    def _integrity_error(self, exc: sa_exc.IntegrityError) -> PotionException:
+        """A 409 or 400 for an integrity error, naming the fields when it can.
+
+        The table written by the failing statement tells whose constraint failed:
+        this resource's own (a duplicate, a missing value, a dangling reference:
+        the fields are named) or another table's whose rows still point at the
+        item being deleted (409, ``referencedBy``).
+        """
+        dialect = self._dialect()
+        table: Any = self.mapper.local_table
+        verb, written_name = statement_target(exc.statement)
+        if written_name is None or written_name == table.name:
+            written = table
+        else:
+            written = table.metadata.tables.get(written_name)
+        kind, columns = classify_integrity_error(
+            exc, dialect, written if written is not None else table
+        )
+        debug = {"exception_message": str(exc.orig), "statement": exc.statement}
+        reported = failing_table(exc, dialect)  # the table the error itself names
+        name = self.resource.meta.name
+
+        def referenced_from(other: str | None) -> PotionException:
+            other = other or "another table"
+            return BackendConflict(
+                f"This {name} is still referenced from {other}",
+                errors=[{"path": [], "validationOf": {"referencedBy": other}}],
+                debug_info=debug,
+            )
+
+        if written is not table:
+            # a write to another table: rows there that pointed at this item
+            if kind == "not_null" and verb == "update" and written is not None:
+                pointing = {
+                    fk.parent.name for fk in written.foreign_keys if fk.column.table is table
+                }
+                if set(columns) & pointing:
+                    return referenced_from(written.name)
+            what = f"{written_name}.{', '.join(columns)}" if columns else written_name
+            if kind == "unique":
+                return DuplicateKey(
+                    f"A row of {written_name} with this {what} already exists",
+                    errors=[{"path": [], "validationOf": {"unique": columns}}],
+                    debug_info=debug,
+                )
+            return IntegrityViolation(
+                [{"path": [], "validationOf": {kind: columns}}],
+                message=f"The database refused the write to {what}",
+            )
+
+        if kind == "foreign_key" and (
+            verb == "delete" or (reported is not None and reported != table.name)
+        ):
+            if reported is None or reported == table.name:
+                reported = _referencing_table(table)
+            return referenced_from(reported)
+        if kind == "foreign_key" and not columns:
+            columns = self._dangling_columns(exc)
+
+        keys = [self._field_key(c) for c in columns]
+        if kind == "unique":
+            errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
+            names = ", ".join(keys) or "a unique value"
+            return DuplicateKey(
+                f"An item with this {names} already exists", errors=errors, debug_info=debug
+            )
+        if kind == "not_null":
+            errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
+            return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
+        if kind == "foreign_key":
+            errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
+            return IntegrityViolation(
+                errors, message="A reference points to an item that does not exist"
+            )
+        return BackendConflict(debug_info=debug)
+
+    def _dangling_columns(self, exc: sa_exc.IntegrityError) -> list[str]:
+        """The foreign keys of a failed write that point nowhere (SQLite does not say)."""
+        params = statement_values(exc.statement, exc.params)
+        candidates = [
+            fk
+            for fk in self.mapper.local_table.foreign_keys
+            if params.get(fk.parent.name) is not None
+        ]
+        if len(candidates) <= 1:
+            return [fk.parent.name for fk in candidates]
+        dangling = []
+        with self.session.get_bind(self.mapper).connect() as connection:
+            for fk in candidates:
+                query = sa.select(sa.literal(1)).where(fk.column == params[fk.parent.name])
+                if connection.execute(query.limit(1)).first() is None:
+                    dangling.append(fk.parent.name)
+        return dangling or [fk.parent.name for fk in candidates]
 
     def _field_key(self, column_name: str) -> str:
         try:
@@ -306,15 +461,21 @@ class SQLAlchemyManager(RelationalManager):
         if custom is not None:
             return custom(self.model, value)
         if isinstance(field, fields.ToOne):
-            column = self._reference_column(field, condition.attribute)
+            target = field.target.manager
+            value = _map_ids(target, value)
+            if not field.id_attribute:
+                return self._reference_expression(field, condition.attribute, name, value)
+            column = self._column(field.id_attribute)
         elif isinstance(field, fields.ToMany):
             relationship = self._column(condition.attribute)
+            target = field.target.manager
+            value = _map_ids(target, value)
             if value is NO_MATCH:
                 return sa.false()
-            target = field.target.manager
-            return relationship.any(target.id_column == value)
+            return relationship.any(target._id_instrumented == value)
         elif isinstance(field, fields.ItemUri):
             column = self._id_instrumented
+            value = _map_ids(self, value)
         else:
             column = self._column(condition.attribute)
         if value is NO_MATCH:
@@ -334,12 +495,27 @@ class SQLAlchemyManager(RelationalManager):
         if name == "gte":
             return column >= value
         if name == "in":
-            return column.in_(value)
+            return column.in_(value) if value else sa.false()
         if name == "between":
             return column.between(value[0], value[1])
         if name == "contains" and isinstance(field, fields.Array):
             return column.contains([value])
         return self._string_expression(column, name, value)
+
+    def _reference_expression(
+        self, field: fields.ToOne, attribute: str, name: str, value: Any
+    ) -> Any:
+        """A condition on a reference whose id is not the foreign key (an EXISTS)."""
+        relationship = getattr(self.model, attribute)
+        target_id = field.target.manager._id_instrumented
+        if name == "in":
+            return relationship.has(target_id.in_(value)) if value else sa.false()
+        if value is NO_MATCH:
+            return sa.true() if name == "ne" else sa.false()
+        if value is None:
+            return relationship.is_(None) if name == "eq" else relationship.is_not(None)
+        matches = relationship.has(target_id == value)
+        return ~matches if name == "ne" else matches
 
     def _string_expression(self, column: Any, name: str, value: str) -> Any:
         dialect = self._dialect()
@@ -372,6 +548,7 @@ class SQLAlchemyManager(RelationalManager):
         return column.like(pattern, escape="\\")
 
     def _reference_column(self, field: fields.ToOne, attribute: str) -> Any:
+        """The foreign-key column of a ToOne (the target's id, or what it points at)."""
         if field.id_attribute:
             return self._column(field.id_attribute)
         prop = self.mapper.relationships[attribute]
@@ -424,6 +601,7 @@ class SQLAlchemyManager(RelationalManager):
         return [self._expression(condition) for condition in where or ()]
 
     def _select(self, entities: Any, where: Any, sort: Any, options: bool = True) -> Any:
+        self._ensure_plan()
         query = sa.select(*entities).where(*self._where(where))
         clauses, joins = self._order_by(tuple(sort or ()))
         for alias, onclause in joins:
@@ -436,6 +614,7 @@ class SQLAlchemyManager(RelationalManager):
         return query
 
     def _count(self, where: Any) -> int:
+        self._ensure_plan()
         query = sa.select(sa.func.count()).select_from(self.model).where(*self._where(where))
         return int(self.session.execute(query).scalar_one())
 
@@ -468,23 +647,32 @@ class SQLAlchemyManager(RelationalManager):
         return item
 
     def read(self, id: Any) -> Any:
+        try:
+            key = self.coerce_id(id)
+        except (TypeError, ValueError):
+            raise ItemNotFound(self.resource, id=id) from None
         if self.id_column.primary_key and len(self.mapper.primary_key) == 1:
             try:
-                item = self.session.get(self.model, id)
-            except (sa_exc.StatementError, ValueError, TypeError):
+                item = self.session.get(self.model, key)
+            except sa_exc.DBAPIError:  # the database refused the value as an id
                 self.session.rollback()
                 item = None
         else:
-            query = sa.select(self.model).where(self._id_instrumented == id)
+            query = sa.select(self.model).where(self._id_instrumented == key)
             item = self.session.execute(query).scalars().first()
         if item is None:
             raise ItemNotFound(self.resource, id=id)
         return item
 
     def item_for_output(self, id: Any) -> Any:
+        self._ensure_plan()
         if self._row_columns is None:
             return self.read(id)
-        query = sa.select(*self._row_columns).where(self._id_instrumented == id)
+        try:
+            key = self.coerce_id(id)
+        except (TypeError, ValueError):
+            raise ItemNotFound(self.resource, id=id) from None
+        query = sa.select(*self._row_columns).where(self._id_instrumented == key)
         row = self.session.execute(query).first()
         if row is None:
             raise ItemNotFound(self.resource, id=id)
@@ -493,6 +681,7 @@ class SQLAlchemyManager(RelationalManager):
     def page_for_output(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
+        self._ensure_plan()
         if self._row_columns is None:
             return self.paginated_instances(page, per_page, where, sort)
         return self._page(self._row_columns, page, per_page, where, sort, scalars=False)
@@ -508,7 +697,8 @@ class SQLAlchemyManager(RelationalManager):
         target = target_resource.manager
         relationship = getattr(self.model, attribute)
         condition = orm.with_parent(item, relationship)
-        query = sa.select(target.model).where(condition).order_by(target._id_instrumented.asc())
+        order, _joins = target._order_by(())  # the target's sort_attribute, then its id
+        query = sa.select(target.model).where(condition).order_by(*order)
         if page is None:
             return list(self.session.execute(query).scalars())
         per_page = per_page or 20
@@ -518,6 +708,58 @@ class SQLAlchemyManager(RelationalManager):
             raise PageNotFound()
         query = query.limit(per_page).offset((page - 1) * per_page)
         return Pagination(list(self.session.execute(query).scalars()), page, per_page, total)
+
+    def relation_page_for_output(
+        self, id: Any, attribute: str, target_resource: Any, page: int, per_page: int
+    ) -> Any:
+        """Two statements: the parent's existence with the count, then the targets' ids.
+
+        Used when the target's reference is written from its id alone (``RefKey``
+        or ``IDKey`` first) and the relation joins two different tables; otherwise
+        the parent and the related objects are loaded.
+        """
+        target = target_resource.manager
+        prop = self.mapper.relationships.get(attribute)
+        converters = target_resource.meta.get("key_converters") or ()
+        if (
+            prop is None
+            or not isinstance(target, SQLAlchemyManager)
+            or target.model is self.model
+            or not converters
+            or not isinstance(converters[0], (RefKey, IDKey))
+        ):
+            return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
+        relationship = getattr(self.model, attribute)
+        parent = self._id_instrumented == id
+        # No row when the parent does not exist; otherwise its number of targets.
+        count = (
+            sa.select(sa.func.count(target._id_instrumented))
+            .select_from(self.model)
+            .outerjoin(relationship)
+            .where(parent)
+            .group_by(self._id_instrumented)
+        )
+        session = self.session
+        try:
+            total = session.execute(count).scalar()
+        except (sa_exc.StatementError, ValueError, TypeError):  # an id the column cannot hold
+            session.rollback()
+            total = None
+        if total is None:
+            raise ItemNotFound(self.resource, id=id)
+        if page > 1 and (page - 1) * per_page >= total:
+            raise PageNotFound()
+        order, _joins = target._order_by(())  # the target's sort_attribute, then its id
+        query = (
+            sa.select(target._id_instrumented)
+            .select_from(self.model)
+            .join(relationship)
+            .where(parent)
+            .order_by(*order)
+            .limit(per_page)
+            .offset((page - 1) * per_page)
+        )
+        return Pagination(session.execute(query).all(), page, per_page, int(total))
 
     # -- writes ------------------------------------------------------------------
 
@@ -554,12 +796,15 @@ class SQLAlchemyManager(RelationalManager):
     def relation_add(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
     ) -> None:
+        """Add ``target_item`` to the collection; a child already in it changes nothing."""
         with self.transaction():
             self._send(
                 signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
             )
+            if self._in_collection(item, attribute, target_item):
+                return
             getattr(item, attribute).append(target_item)
-            self.session.flush()
+            self._flush_relation(attribute, target_resource)
             self._send(
                 signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
             )
@@ -567,6 +812,7 @@ class SQLAlchemyManager(RelationalManager):
     def relation_remove(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
     ) -> None:
+        """Remove ``target_item`` from the collection; a child not in it changes nothing."""
         with self.transaction():
             self._send(
                 signals.before_remove_from_relation,
@@ -574,13 +820,58 @@ class SQLAlchemyManager(RelationalManager):
                 attribute=attribute,
                 child=target_item,
             )
-            collection = getattr(item, attribute)
-            if target_item in list(collection):
-                collection.remove(target_item)
-                self.session.flush()
-                self._send(
-                    signals.after_remove_from_relation,
-                    item=item,
-                    attribute=attribute,
-                    child=target_item,
+            if not self._in_collection(item, attribute, target_item):
+                return
+            getattr(item, attribute).remove(target_item)
+            self._flush_relation(attribute, target_resource)
+            self._send(
+                signals.after_remove_from_relation,
+                item=item,
+                attribute=attribute,
+                child=target_item,
+            )
+
+    def _in_collection(self, item: Any, attribute: str, target_item: Any) -> bool:
+        """Whether ``target_item`` is in the collection, without loading all of it."""
+        loaded = sa.inspect(item).dict.get(attribute)
+        if isinstance(loaded, (list, set)):
+            return target_item in loaded
+        target_mapper = sa.inspect(type(target_item))
+        key = target_mapper.primary_key_from_instance(target_item)
+        if any(part is None for part in key):
+            return False
+        query = (
+            sa.select(sa.literal(1))
+            .select_from(target_mapper)
+            .where(orm.with_parent(item, getattr(self.model, attribute)))
+            .where(
+                *[
+                    column == value
+                    for column, value in zip(target_mapper.primary_key, key, strict=True)
+                ]
+            )
+            .limit(1)
+        )
+        return self.session.execute(query).first() is not None
+
+    def _flush_relation(self, attribute: str, target_resource: Any) -> None:
+        """Flush a change of a collection; a child that cannot leave it is a 400."""
+        try:
+            self.session.flush()
+        except sa_exc.IntegrityError as exc:
+            target = target_resource.manager
+            if isinstance(target, SQLAlchemyManager):
+                kind, columns = classify_integrity_error(
+                    exc, self._dialect(), target.mapper.local_table
                 )
+                if kind == "not_null" and all(c in target.mapper.local_table.c for c in columns):
+                    keys = [target._field_key(c) for c in columns] or [attribute]
+                    name = target.resource.meta.name
+                    raise IntegrityViolation(
+                        [{"path": [], "validationOf": {"required": keys}}],
+                        message=(
+                            f"A {name} cannot be without its {', '.join(keys)}: "
+                            f"it cannot be removed from {attribute}"
+                        ),
+                    ) from exc
+            raise

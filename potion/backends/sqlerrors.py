@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
-__all__ = ["classify_integrity_error", "constraints_of_table", "failing_table"]
+__all__ = [
+    "classify_integrity_error",
+    "constraints_of_table",
+    "failing_table",
+    "statement_target",
+    "statement_values",
+]
 
 #: (constraint or index name or None, column names, kind) of one table.
 Constraint = tuple[str | None, Sequence[str], str]
@@ -63,6 +69,50 @@ def _columns_by_name(name: str | None, constraints: Iterable[Constraint], kind: 
         if constraint_kind == kind and columns and columns[0] == name:
             return list(columns)
     return [name]
+
+
+_STATEMENT = re.compile(
+    r"^\s*(INSERT\s+(?:IGNORE\s+)?INTO|UPDATE|DELETE\s+FROM)\s+((?:[`\"]?\w+[`\"]?\.)?[`\"]?\w+[`\"]?)",
+    re.IGNORECASE,
+)
+
+
+def statement_target(statement: str | None) -> tuple[str | None, str | None]:
+    """``(verb, table)`` written by an INSERT, UPDATE or DELETE statement.
+
+    ``verb`` is ``insert``, ``update`` or ``delete``; both are None for anything else.
+    """
+    match = _STATEMENT.match(statement or "")
+    if match is None:
+        return None, None
+    verb = match.group(1).split()[0].lower()
+    table = match.group(2).split(".")[-1].strip('`"')
+    return verb, table
+
+
+def statement_values(statement: str | None, params: Any) -> dict[str, Any]:
+    """The column values an INSERT or UPDATE wrote, by column name.
+
+    Named parameters (``%(name)s``) are read by name; positional ones (``?``,
+    ``%s``) are matched to the statement's column list or ``SET`` clause.
+    """
+    if isinstance(params, (list, tuple)) and params and isinstance(params[0], (dict, list, tuple)):
+        params = params[0]  # executemany: the first row
+    if isinstance(params, dict):
+        return dict(params)
+    if not isinstance(params, (list, tuple)) or not statement:
+        return {}
+    insert = re.match(r"^\s*INSERT\s+INTO\s+\S+\s*\(([^)]*)\)", statement, re.IGNORECASE)
+    if insert:
+        names = [name.strip().strip('`"') for name in insert.group(1).split(",")]
+        return dict(zip(names, params, strict=False))
+    update = re.match(
+        r"^\s*UPDATE\s+\S+\s+SET\s+(.*?)\s+WHERE\s", statement, re.IGNORECASE | re.DOTALL
+    )
+    if update:
+        names = [part.split("=")[0].strip().strip('`"') for part in update.group(1).split(",")]
+        return dict(zip(names, params, strict=False))
+    return {}
 
 
 def failing_table(orig: Any, dialect: str) -> str | None:
