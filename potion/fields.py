@@ -855,7 +855,12 @@ class ItemUri(_TargetMixin, Raw):
             self.request_validator.validate(instance)
         target = self.target
         raw_id = instance[len(target.route_prefix) + 1 :]
-        return target.manager.id_field.convert_url_value(raw_id)
+        try:
+            return target.manager.id_field.convert_url_value(raw_id)
+        except (TypeError, ValueError):
+            from .filters import NO_MATCH  # no item has this URI
+
+            return NO_MATCH
 
 
 __all__ += ["FieldSet"]

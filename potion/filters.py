@@ -236,7 +236,8 @@ class InFilter(BaseFilter):
         if isinstance(field, fields.ToOne):
             return resolve_reference_ids(field, value)
         assert field is not None
-        return [field.convert(v, validate=False) for v in value]
+        converted = (field.convert(v, validate=False) for v in value)
+        return [v for v in converted if v is not NO_MATCH]
 
     def op(self, a: Any, b: Any) -> bool:
         return a in b
