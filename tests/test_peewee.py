@@ -563,8 +563,20 @@ def test_malformed_ids_are_404(pw: PeeweeEnv) -> None:
     assert pw.get("/counter/99999999999999999999999").status_code == 404
     assert pw.get("/counter/2147483648").status_code == 404
     assert pw.get("/counter/abc").status_code == 404
-    # a reference with a malformed id in a body is a 400 naming the field, not a 500
-    assert pw.get("/token", where={"$uri": {"$in": []}}).get_json() == []
+    # filters on ids no item can have match nothing
+    pw.post("/counter", {})
+    for where in (
+        {"$uri": "/counter/abc"},
+        {"$uri": "/counter/99999999999999999999"},
+        {"$uri": {"$in": ["/counter/abc", "/counter/2"]}},
+        {"$uri": {"$in": []}},
+    ):
+        response = pw.get("/counter", where=where)
+        assert response.status_code == 200 and response.get_json() == [], where
+    assert len(pw.get("/counter", where={"$uri": {"$ne": "/counter/abc"}}).get_json()) == 1
+    assert pw.get("/token", where={"$uri": f"/token/{uuid.uuid4()}"}).get_json() == []
+    assert pw.get("/token", where={"$uri": "/token/nope"}).get_json() == []
+    assert len(pw.get("/token", where={"$uri": uri}).get_json()) == 1
 
 
 # -- filters ----------------------------------------------------------------------------

@@ -478,6 +478,10 @@ class PeeweeManager(RelationalManager):
         custom = getattr(condition.filter, "peewee_expression", None)
         if custom is not None:
             return custom(self.model, value)
+        if isinstance(field, fields.ItemUri) or condition.key == "$id":
+            value = _valid_ids(self, value)
+        elif isinstance(field, (fields.ToOne, fields.ToMany)):
+            value = _valid_ids(getattr(field.target, "manager", None), value)
         if value is NO_MATCH:
             return _TRUE if name == "ne" else _FALSE
         if isinstance(field, fields.ToMany) or (
@@ -916,6 +920,27 @@ _FALSE = peewee.SQL("1 = 0")
 
 def _id_column_of(model: Any) -> Any:
     return model._meta.primary_key
+
+
+def _valid_ids(manager: Any, value: Any) -> Any:
+    """The operand with ids no item can have (``"abc"``, 2**70) made ``NO_MATCH``.
+
+    In a list they are left out.
+    """
+    if not isinstance(manager, PeeweeManager):
+        return value
+
+    def coerce(one: Any) -> Any:
+        if one is None or one is NO_MATCH:
+            return one
+        try:
+            return manager._coerce_id(one)
+        except (TypeError, ValueError):
+            return NO_MATCH
+
+    if isinstance(value, list):
+        return [c for c in map(coerce, value) if c is not NO_MATCH]
+    return coerce(value)
 
 
 def _casefold(value: Any) -> Any:
