@@ -77,8 +77,11 @@ class Route:
     PATCH = _MethodDecorator("PATCH")
     DELETE = _MethodDecorator("DELETE")
 
-    #: Whether the URL is relative to one item (``/<id>`` prefix, item loaded).
+    #: Whether the URL is relative to one item (``/<id>`` prefix).
     is_item_route = False
+    #: Whether an item route loads the item (``resource.read_item``) and passes it to
+    #: the view; when false the view receives the raw ``id`` keyword instead.
+    loads_item = True
 
     def __init__(
         self,
@@ -269,7 +272,7 @@ class Route:
         )
         headers_for = getattr(response_schema, "response_headers", None)
         success_code = self.success_code or 200
-        load_item = self.is_item_route
+        load_item = self.is_item_route and self.loads_item
         reads_body = self.method in ("POST", "PUT", "PATCH", "DELETE")
 
         def view(**kwargs: Any) -> Response:
@@ -427,8 +430,10 @@ class Relation(RouteSet):
         relation = self
         rule = "/" + name.replace("_", "-")
 
-        def relation_instances(resource: Any, item: Any, page: int, per_page: int, **_: Any) -> Any:
-            return resource.manager.relation_instances(item, name, relation.target, page, per_page)
+        def relation_instances(resource: Any, id: Any, page: int, per_page: int, **_: Any) -> Any:
+            return resource.manager.relation_page_for_output(
+                id, name, relation.target, page, per_page
+            )
 
         def relation_add(resource: Any, item: Any, target_item: Any) -> Any:
             resource.relation_add(item, name, relation.target, target_item)
@@ -441,7 +446,7 @@ class Relation(RouteSet):
             return None, 204
 
         if "r" in self.io:
-            yield ItemRoute(
+            yield _RelationListRoute(
                 "GET",
                 relation_instances,
                 rule=rule,
@@ -467,6 +472,16 @@ class Relation(RouteSet):
                 attribute=name,
                 rel=to_camel_case(f"remove_{name}"),
             )
+
+
+class _RelationListRoute(ItemRoute):
+    """The list route of a relation: the manager reads the parent by its id.
+
+    ``manager.relation_page_for_output`` checks that the parent exists (404 when it
+    does not) and may do so in the statement that counts the related items.
+    """
+
+    loads_item = False
 
 
 def _url_id(resource: Any, raw: str) -> Any:

@@ -28,6 +28,12 @@ Reads
     ``relation_instances(item, attribute, target_resource, page=None, per_page=None)``
         The items of a to-many relation: a ``Pagination`` when ``page`` is given,
         else a list.
+    ``relation_page_for_output(id, attribute, target_resource, page, per_page)``
+        What the built-in Relation list route formats, given the parent's id:
+        ``ItemNotFound`` when the parent does not exist, else a page of the
+        related items.  It defaults to ``relation_instances(read(id), ...)``; a
+        backend may check the parent while counting and return lighter objects
+        (rows of the target's id) that the target's reference formats the same.
 
 Writes (each one transaction; signals are sent inside it)
     ``create(properties, commit=True)`` → the new item, its id assigned.
@@ -207,6 +213,11 @@ class Manager:
         per_page: int | None = None,
     ) -> Any:
         raise NotImplementedError
+
+    def relation_page_for_output(
+        self, id: Any, attribute: str, target_resource: Any, page: int, per_page: int
+    ) -> Any:
+        return self.relation_instances(self.read(id), attribute, target_resource, page, per_page)
 
     # -- writes ------------------------------------------------------------------
 

@@ -1,0 +1,1 @@
+"""The benchmark: Potion against hand-written Flask views (see bench/README.md)."""
