@@ -4,15 +4,17 @@ SQLite always runs.  PostgreSQL runs when ``POTION_TEST_POSTGRES_URL`` is set,
 MariaDB/MySQL when ``POTION_TEST_MYSQL_URL`` is set (``.ci/run`` sets both); a
 test that asks for one of them is skipped, with the reason, when it is not set or
 the server does not answer.  Each pytest-xdist worker gets its own database
-(``potion_test_gw0`` ...) so workers never see each other's tables.  Two test runs
+(``potion_test_<worker>_<pid>``, dropped at exit) so concurrent runs never share tables.  Two test runs
 on one machine at the same time should set different ``POTION_TEST_DB_PREFIX`` values
 (default ``potion_test_``), or they share those databases.
 """
 
 from __future__ import annotations
 
+import atexit
 import functools
 import os
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -31,49 +33,71 @@ def _with_database(url: str, name: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
 
 
+def _admin_connection(kind: str, base: str) -> Any:
+    parts = urlsplit(base)
+    if kind == "postgres":
+        import psycopg2
+
+        conn = psycopg2.connect(
+            host=parts.hostname,
+            port=parts.port or 5432,
+            user=parts.username,
+            password=parts.password,
+            dbname=parts.path.lstrip("/") or "postgres",
+            connect_timeout=5,
+        )
+        conn.autocommit = True
+        return conn
+    import pymysql
+
+    return pymysql.connect(
+        host=parts.hostname,
+        port=parts.port or 3306,
+        user=parts.username,
+        password=parts.password or "",
+        connect_timeout=5,
+        autocommit=True,
+    )
+
+
+def _drop_database(kind: str, base: str, name: str) -> None:
+    try:
+        conn = _admin_connection(kind, base)
+        with conn.cursor() as cur:
+            if kind == "postgres":
+                cur.execute(f'drop database if exists "{name}" with (force)')
+            else:
+                cur.execute(f"drop database if exists `{name}`")
+        conn.close()
+    except Exception:  # the server went away; nothing left to clean
+        pass
+
+
 @functools.cache
 def server_url(kind: str) -> str:
-    """A URL (scheme ``postgresql`` or ``mysql``) of this worker's database; skips if absent."""
+    """A URL (scheme ``postgresql`` or ``mysql``) of this process's database; skips if absent.
+
+    The database is private to this test process (``potion_test_<worker>_<pid>``), so
+    concurrent test runs never share tables, and it is dropped when the process exits.
+    """
     variable = _ENV[kind]
     base = os.environ.get(variable)
     if not base:
         pytest.skip(f"{kind} tests need {variable} (set by .ci/run)")
-    name = os.environ.get("POTION_TEST_DB_PREFIX", "potion_test_") + _worker()
+    name = f"potion_test_{_worker()}_{os.getpid()}"
     try:
-        if kind == "postgres":
-            import psycopg2
-
-            parts = urlsplit(base)
-            conn = psycopg2.connect(
-                host=parts.hostname,
-                port=parts.port or 5432,
-                user=parts.username,
-                password=parts.password,
-                dbname=parts.path.lstrip("/") or "postgres",
-                connect_timeout=5,
-            )
-            conn.autocommit = True
-            with conn.cursor() as cur:
+        conn = _admin_connection(kind, base)
+        with conn.cursor() as cur:
+            if kind == "postgres":
                 cur.execute("select 1 from pg_database where datname = %s", (name,))
                 if cur.fetchone() is None:
                     cur.execute(f'create database "{name}"')
-            conn.close()
-        else:
-            import pymysql
-
-            parts = urlsplit(base)
-            conn = pymysql.connect(
-                host=parts.hostname,
-                port=parts.port or 3306,
-                user=parts.username,
-                password=parts.password or "",
-                connect_timeout=5,
-            )
-            with conn.cursor() as cur:
+            else:
                 cur.execute(f"create database if not exists `{name}`")
-            conn.close()
+        conn.close()
     except Exception as exc:  # the server is not there
         pytest.skip(f"{kind} server at {variable} is not reachable: {exc}")
+    atexit.register(_drop_database, kind, base, name)
     return _with_database(base, name)
 
 
