@@ -3,10 +3,9 @@
 SQLite always runs.  PostgreSQL runs when ``POTION_TEST_POSTGRES_URL`` is set,
 MariaDB/MySQL when ``POTION_TEST_MYSQL_URL`` is set (``.ci/run`` sets both); a
 test that asks for one of them is skipped, with the reason, when it is not set or
-the server does not answer.  Each pytest-xdist worker gets its own database
-(``potion_test_<worker>_<pid>``, dropped at exit) so concurrent runs never share tables.  Two test runs
-on one machine at the same time should set different ``POTION_TEST_DB_PREFIX`` values
-(default ``potion_test_``), or they share those databases.
+the server does not answer.  Each test process (each pytest-xdist worker) gets a
+database of its own, ``potion_test_<worker>_<pid>``, dropped when the process
+exits, so concurrent runs never share tables.
 """
 
 from __future__ import annotations
