@@ -30,11 +30,7 @@ class SQLAEnv:
     def __init__(self, kind: str, url: str) -> None:
         self.kind = kind
         self.app = Flask(__name__)
-        self.app.config.update(
-            TESTING=True,
-            SQLALCHEMY_DATABASE_URI=url,
-            SQLALCHEMY_ENGINE_OPTIONS={} if kind == "sqlite" else {"pool_pre_ping": True},
-        )
+        self.app.config.update(TESTING=True, SQLALCHEMY_DATABASE_URI=url)
 
         class Base(DeclarativeBase):
             pass

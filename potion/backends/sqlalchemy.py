@@ -729,8 +729,12 @@ class SQLAlchemyManager(RelationalManager):
             or not isinstance(converters[0], (RefKey, IDKey))
         ):
             return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
+        try:
+            key = self.coerce_id(id)
+        except (TypeError, ValueError):
+            raise ItemNotFound(self.resource, id=id) from None
         relationship = getattr(self.model, attribute)
-        parent = self._id_instrumented == id
+        parent = self._id_instrumented == key
         # No row when the parent does not exist; otherwise its number of targets.
         count = (
             sa.select(sa.func.count(target._id_instrumented))
