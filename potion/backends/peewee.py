@@ -209,13 +209,18 @@ class PeeweeManager(RelationalManager):
         declared_attributes = {f.attribute or k for k, f in schema.fields.items()}
         for column in self.model._meta.sorted_fields:
             key = column.name
-            if column.primary_key or key.startswith("_") or key in exclude:
+            if key.startswith("_") or key in exclude:
                 continue
             if include is not None and key not in include:
                 continue
             if key in schema.fields or key in declared_attributes:
                 continue
-            io = "r" if key in read_only else "w" if key in write_only else "rw"
+            io = "rw"
+            if column.primary_key:
+                if isinstance(column, peewee.AutoField) or column.default is not None:
+                    continue  # the store fills it: only $uri / $id show it
+                io = "rc"  # given by the client once, never changed
+            io = "r" if key in read_only else "w" if key in write_only else io
             kwargs: dict[str, Any] = {"io": io, "nullable": bool(column.null)}
             default = column.default
             optional = False
@@ -360,7 +365,7 @@ class PeeweeManager(RelationalManager):
     def _integrity_error(self, exc: Any) -> PotionException:
         orig = getattr(exc, "orig", None) or exc
         dialect = self._dialect()
-        model, operation = _writing.get() or (self.model, "save")
+        model, operation, item = _writing.get() or (self.model, "save", None)
         table_name = failing_table(orig, dialect)
         debug = {"exception_message": str(orig)}
         if operation == "delete":
@@ -374,6 +379,22 @@ class PeeweeManager(RelationalManager):
         if table_name is not None:
             model = self._model_for_table(table_name) or model
         kind, columns = classify_integrity_error(orig, dialect, _constraints(model))
+        if model is not self.model:
+            # a write to another table (a link table, a child's foreign key)
+            table = model._meta.table_name
+            what = f"{table}.{', '.join(columns)}" if columns else table
+            if kind == "unique":
+                return DuplicateKey(
+                    f"A row of {table} with this {what} already exists",
+                    errors=[{"path": [], "validationOf": {"unique": columns}}],
+                    debug_info=debug,
+                )
+            return IntegrityViolation(
+                [{"path": [], "validationOf": {kind: columns}}],
+                message=f"The database refused the write to {what}",
+            )
+        if kind == "foreign_key" and not columns and item is not None:
+            columns = _dangling_columns(model, item)
         keys = [self._field_key(model, c) for c in columns]
         if kind == "unique":
             errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
@@ -425,9 +446,9 @@ class PeeweeManager(RelationalManager):
                 return key
         return name
 
-    def _run(self, model: Any, statement: Any, operation: str = "save") -> Any:
-        """Run a write statement, remembering its model and kind for error messages."""
-        _writing.set((model, operation))
+    def _run(self, model: Any, statement: Any, operation: str = "save", item: Any = None) -> Any:
+        """Run a write statement, remembering what it writes for error messages."""
+        _writing.set((model, operation, item))
         return statement()
 
     # -- queries -----------------------------------------------------------------
@@ -723,8 +744,9 @@ class PeeweeManager(RelationalManager):
                 .where(relation.src_fk == parent_value)
             )
         target = getattr(target_resource, "manager", None)
-        order = target.id_column if isinstance(target, PeeweeManager) else _id_column_of(child)
-        return query.order_by(order.asc())
+        if isinstance(target, PeeweeManager) and target.model is child:
+            return target._ordered(query, ())  # its sort_attribute, then its id
+        return query.order_by(_id_column_of(child).asc())
 
     # -- writes ------------------------------------------------------------------
 
@@ -746,7 +768,7 @@ class PeeweeManager(RelationalManager):
             for key, value in plain.items():
                 setattr(item, key, value)
             self._send(signals.before_create, item=item)
-            self._run(self.model, lambda: item.save(force_insert=True))
+            self._run(self.model, lambda: item.save(force_insert=True), "save", item)
             for key, value in collections.items():
                 self._set_collection(item, key, value)
             self._send(signals.after_create, item=item)
@@ -792,7 +814,7 @@ class PeeweeManager(RelationalManager):
                 setattr(item, key, value)
             dirty = item.dirty_fields
             if dirty:
-                self._run(self.model, lambda: item.save(only=dirty))
+                self._run(self.model, lambda: item.save(only=dirty), "save", item)
             for key, value in collections.items():
                 self._set_collection(item, key, value)
             self._send(signals.after_update, item=item, changes=actual)
@@ -878,6 +900,15 @@ class PeeweeManager(RelationalManager):
             if kind == "backref":
                 parent_value = getattr(item, relation.rel_field.name)
                 removed = target_item.__data__.get(relation.name) == parent_value
+                if removed and not relation.null:
+                    key = _schema_key(target_resource, relation)
+                    raise IntegrityViolation(
+                        [{"path": [], "validationOf": {"required": [key]}}],
+                        message=(
+                            f"A {target_resource.meta.name} cannot be without its {key}: "
+                            f"it cannot be removed from {attribute}"
+                        ),
+                    )
                 if removed:
                     setattr(target_item, relation.name, None)
                     child_model = type(target_item)
@@ -909,6 +940,24 @@ class _Subquery:
         self.query = query
 
 
+def _dangling_columns(model: Any, item: Any) -> list[str]:
+    """The foreign keys of ``item`` that point nowhere (SQLite does not say which)."""
+    candidates = [
+        column
+        for column in model._meta.sorted_fields
+        if isinstance(column, peewee.ForeignKeyField) and item.__data__.get(column.name) is not None
+    ]
+    if len(candidates) <= 1:
+        return [column.column_name for column in candidates]
+    dangling = []
+    for column in candidates:
+        target = column.rel_field
+        value = item.__data__.get(column.name)
+        if not target.model.select().where(target == value).exists():
+            dangling.append(column.column_name)
+    return dangling or [column.column_name for column in candidates]
+
+
 def _referencing_table(message: str) -> str | None:
     match = re.search(r'referenced from table "?([^"]+)"?', message)
     return match.group(1) if match else None
@@ -916,6 +965,14 @@ def _referencing_table(message: str) -> str | None:
 
 _TRUE = peewee.SQL("1 = 1")
 _FALSE = peewee.SQL("1 = 0")
+
+
+def _schema_key(resource: Any, column: Any) -> str:
+    """The key of the field of ``resource`` that writes ``column``."""
+    for key, field in resource.schema.fields.items():
+        if (field.attribute or key) == column.name:
+            return key
+    return column.name
 
 
 def _id_column_of(model: Any) -> Any:
