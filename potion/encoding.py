@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import decimal
+import json
 import uuid
 from typing import Any
 
@@ -36,7 +37,19 @@ def _default(value: Any) -> Any:
 
 def dumps_bytes(value: Any, debug: bool = False) -> bytes:
     """Encode ``value`` as JSON bytes, keys sorted (indented when ``debug``)."""
-    return orjson.dumps(value, default=_default, option=_DEBUG_OPTIONS if debug else _OPTIONS)
+    try:
+        return orjson.dumps(value, default=_default, option=_DEBUG_OPTIONS if debug else _OPTIONS)
+    except TypeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        # orjson has no integers beyond 64 bits (a huge id echoed in a 404); json has
+        return json.dumps(
+            value,
+            default=_default,
+            sort_keys=True,
+            indent=2 if debug else None,
+            separators=(",", ": ") if debug else (",", ":"),
+        ).encode()
 
 
 def loads(data: str | bytes) -> Any:

@@ -3,10 +3,12 @@ status codes, bodies, headers, pagination bounds, and what ends up in the databa
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from potion import ModelResource, fields
-from potion.routes import ItemRoute
+from potion.routes import ItemRoute, Route
 
 from . import sqla_env
 from .sqla_env import where
@@ -169,6 +171,13 @@ def test_read_missing_item_is_404(library):
     response = library.get("/book/abc")
     assert response.status_code == 404
     assert response.json["status"] == 404
+    for huge in (2**63, 10**30):
+        response = library.get(f"/book/{huge}")
+        assert response.status_code == 404
+        body = json.loads(response.data)  # the stdlib keeps big integers exact
+        assert body["item"] == {"$id": huge, "$type": "book"}
+        assert library.patch(f"/book/{huge}", {"rating": 1}).status_code == 404
+    assert library.post("/book", {"title": "x", "author": 10**30}).status_code == 400
 
 
 def test_item_route_loads_the_item(library):
@@ -352,3 +361,31 @@ def test_page_past_the_end_is_404(library):
     # page 1 always exists, even when empty
     assert library.get(f"/book?page=1&where={where(rating=1)}").json == []
     assert library.get(f"/book?page=2&where={where(rating=1)}").status_code == 404
+
+
+# -- several writes in one transaction --------------------------------------------------------
+
+
+def test_writes_in_a_custom_route_share_one_transaction(library):
+    class Batch(ModelResource):
+        class Meta:
+            name = "batch"
+            model = library.Book
+
+        @Route.POST("/import")
+        def import_books(self, titles: fields.List(fields.String())) -> fields.Integer():
+            with self.manager.transaction():
+                for title in titles:
+                    self.manager.create({"title": title, "author_id": 1})
+            return len(titles)
+
+    library.api.add_resource(Batch)
+    library.add(library.Author(first_name="Charles", last_name="Darwin"))
+    response = library.post("/batch/import", {"titles": ["A", "B"]})
+    assert response.status_code == 200, response.json
+    assert response.json == 2
+    # "A" exists already: the whole batch is refused, "C" is not stored either
+    response = library.post("/batch/import", {"titles": ["C", "A"]})
+    assert response.status_code == 409
+    assert response.json["errors"] == [{"path": ["title"], "validationOf": {"unique": True}}]
+    assert library.rows("select title from book order by id") == [("A",), ("B",)]

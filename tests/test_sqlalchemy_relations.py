@@ -408,3 +408,52 @@ def test_relation_routes_in_the_schema(shelf):
     assert links["addBooks"]["method"] == "POST"
     assert links["removeBooks"]["href"] == "/author/{id}/books/{target_id}"
     assert links["removeBooks"]["method"] == "DELETE"
+
+
+# -- a resource that refers to itself ------------------------------------------------------
+
+
+def test_self_reference(sqla):
+    db = sqla.db
+
+    class Category(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(40), nullable=False, unique=True)
+        parent_id = db.Column(db.Integer, db.ForeignKey("category.id"), nullable=True)
+        parent = db.relationship("Category", remote_side=[id], backref="children")
+
+    class CategoryResource(ModelResource):
+        children = Relation("self")
+
+        class Meta:
+            model = Category
+            natural_key = "name"
+
+        class Schema:
+            parent = fields.ToOne("self", nullable=True)
+
+    sqla.api.add_resource(CategoryResource)
+    sqla.create_all()
+    assert sqla.post("/category", {"name": "root"}).json["parent"] is None
+    assert sqla.post("/category", {"name": "a", "parent": "root"}).json["parent"] == {
+        "$ref": "/category/1"
+    }
+    assert sqla.post("/category", {"name": "b", "parent": 1}).status_code == 200
+    assert sqla.post("/category", {"name": "c", "parent": "a"}).status_code == 200
+    response = sqla.get("/category", query_string={"where": '{"parent": "root"}'})
+    assert [c["name"] for c in response.json] == ["a", "b"]
+    response = sqla.get("/category", query_string={"where": '{"parent": null}'})
+    assert [c["name"] for c in response.json] == ["root"]
+    assert [c["$ref"] for c in sqla.get("/category/1/children").json] == [
+        "/category/2",
+        "/category/3",
+    ]
+    assert sqla.post("/category/2/children", "b").status_code == 200
+    assert sqla.rows("select name, parent_id from category order by id") == [
+        ("root", None),
+        ("a", 1),
+        ("b", 2),
+        ("c", 2),
+    ]
+    assert sqla.delete("/category/2/children/3").status_code == 204
+    assert sqla.rows("select parent_id from category where id = 3") == [(None,)]

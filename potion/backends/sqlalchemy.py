@@ -9,6 +9,8 @@ work on ORM objects.  Every write is one transaction with its signals inside.
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 import uuid
 from typing import Any
@@ -110,6 +112,35 @@ def _sort_attribute(value: Any) -> tuple[str, bool]:
     if isinstance(value, (tuple, list)):
         return value[0], bool(value[1]) if len(value) > 1 else False
     return value, False
+
+
+#: Query shapes whose statements a manager keeps (see ``_page_statements``).
+_STATEMENT_CACHE_SIZE = 256
+#: Operators whose condition on a column is the value as one bound operand.
+_BINDABLE_OPERATORS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte"})
+_BINDABLE_VALUES = (str, int, float, decimal.Decimal, datetime.date, datetime.time, uuid.UUID)
+
+
+def _page_shape(where: tuple[Condition, ...], sort: tuple[Sort, ...], scalars: bool) -> Any:
+    """What a list statement depends on besides its values; None if values shape it."""
+    conditions = []
+    for condition in where:
+        filter_ = condition.filter
+        value = condition.value
+        if (
+            filter_.name not in _BINDABLE_OPERATORS
+            or getattr(filter_, "sql_expression", None) is not None
+            or isinstance(filter_.field, (fields.ToOne, fields.ToMany, fields.ItemUri))
+            or isinstance(value, bool)
+            or not isinstance(value, _BINDABLE_VALUES)
+        ):
+            return None
+        conditions.append((condition.key, filter_))
+    return scalars, tuple(conditions), sort
+
+
+def _limited(select: Any) -> Any:
+    return select.limit(sa.bindparam("potion_limit")).offset(sa.bindparam("potion_offset"))
 
 
 def _map_ids(manager: Any, value: Any) -> Any:
@@ -280,6 +311,12 @@ class SQLAlchemyManager(RelationalManager):
                 eager.append(orm.selectinload(getattr(self.model, attribute)))
         self._eager = eager
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
+        self._item_statement = (
+            sa.select(*self._row_columns).where(self._id_instrumented == sa.bindparam("potion_id"))
+            if self._row_columns is not None
+            else None
+        )
+        self._page_statements_by_shape: dict[Any, tuple[Any, Any]] = {}
 
     def coerce_id(self, value: Any) -> Any:
         """An id as the id column stores it (``"5"`` → ``5``, a string → ``UUID``).
@@ -287,14 +324,19 @@ class SQLAlchemyManager(RelationalManager):
         Raises ``ValueError`` for a value that cannot be an id of this resource.
         """
         id_type = self._id_type
-        if value is None or id_type is None or isinstance(value, id_type):
+        if value is None or id_type is None:
             return value
-        if id_type is uuid.UUID:
-            return uuid.UUID(str(value))
         if id_type is int and not isinstance(value, bool):
             if isinstance(value, float) and not value.is_integer():
                 raise ValueError(f"{value!r} is not an integer id")
-            return int(value)
+            value = int(value)
+            if not -(2**63) <= value < 2**63:
+                raise ValueError(f"{value!r} is out of the range of SQL integers")
+            return value
+        if isinstance(value, id_type):
+            return value
+        if id_type is uuid.UUID:
+            return uuid.UUID(str(value))
         if id_type is str:
             return str(value)
         return value
@@ -601,8 +643,11 @@ class SQLAlchemyManager(RelationalManager):
         return [self._expression(condition) for condition in where or ()]
 
     def _select(self, entities: Any, where: Any, sort: Any, options: bool = True) -> Any:
+        return self._select_where(entities, self._where(where), sort, options)
+
+    def _select_where(self, entities: Any, criteria: Any, sort: Any, options: bool = True) -> Any:
         self._ensure_plan()
-        query = sa.select(*entities).where(*self._where(where))
+        query = sa.select(*entities).where(*criteria)
         clauses, joins = self._order_by(tuple(sort or ()))
         for alias, onclause in joins:
             query = query.outerjoin(alias, onclause)
@@ -621,13 +666,59 @@ class SQLAlchemyManager(RelationalManager):
     def _page(
         self, entities: Any, page: int, per_page: int, where: Any, sort: Any, scalars: bool
     ) -> Pagination:
-        total = self._count(where)
+        where, sort = tuple(where or ()), tuple(sort or ())
+        count, select, params = self._page_statements(entities, where, sort, scalars)
+        session = self.session
+        total = int(session.execute(count, params).scalar_one())
         if page > 1 and (page - 1) * per_page >= total:
             raise PageNotFound()
-        query = self._select(entities, where, sort).limit(per_page).offset((page - 1) * per_page)
-        result = self.session.execute(query)
+        params["potion_limit"] = per_page
+        params["potion_offset"] = (page - 1) * per_page
+        result = session.execute(select, params)
         items = result.scalars().all() if scalars else result.all()
         return Pagination(items, page, per_page, total)
+
+    def _page_statements(
+        self, entities: Any, where: tuple[Condition, ...], sort: tuple[Sort, ...], scalars: bool
+    ) -> tuple[Any, Any, dict[str, Any]]:
+        """The count and the page statements of a list, with their parameters.
+
+        Statements are built once per shape of the query (which fields are compared
+        with which operators, and the order) with the compared values as bound
+        parameters, and then reused: building a statement and its cache key costs
+        more than running it from SQLAlchemy's compiled cache.  A condition whose
+        value shapes the SQL (null, a list, a reference, a string match, a custom
+        filter) makes the statements be built for the request alone.
+        """
+        self._ensure_plan()
+        shape = _page_shape(where, sort, scalars)
+        if shape is None:
+            criteria = self._where(where)
+            return (
+                self._count_statement(criteria),
+                _limited(self._select_where(entities, criteria, sort)),
+                {},
+            )
+        statements = self._page_statements_by_shape.get(shape)
+        if statements is None:
+            criteria = self._where(
+                [
+                    Condition(c.key, c.filter, sa.bindparam(f"potion_w{i}"))
+                    for i, c in enumerate(where)
+                ]
+            )
+            statements = (
+                self._count_statement(criteria),
+                _limited(self._select_where(entities, criteria, sort)),
+            )
+            if len(self._page_statements_by_shape) >= _STATEMENT_CACHE_SIZE:
+                self._page_statements_by_shape.clear()
+            self._page_statements_by_shape[shape] = statements
+        params = {f"potion_w{i}": condition.value for i, condition in enumerate(where)}
+        return statements[0], statements[1], params
+
+    def _count_statement(self, criteria: Any) -> Any:
+        return sa.select(sa.func.count()).select_from(self.model).where(*criteria)
 
     # -- reads -------------------------------------------------------------------
 
@@ -672,8 +763,7 @@ class SQLAlchemyManager(RelationalManager):
             key = self.coerce_id(id)
         except (TypeError, ValueError):
             raise ItemNotFound(self.resource, id=id) from None
-        query = sa.select(*self._row_columns).where(self._id_instrumented == key)
-        row = self.session.execute(query).first()
+        row = self.session.execute(self._item_statement, {"potion_id": key}).first()
         if row is None:
             raise ItemNotFound(self.resource, id=id)
         return row
