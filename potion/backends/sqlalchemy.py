@@ -317,6 +317,7 @@ class SQLAlchemyManager(RelationalManager):
             else None
         )
         self._page_statements_by_shape: dict[Any, tuple[Any, Any]] = {}
+        self._relation_statements: dict[tuple[str, Any], Any] = {}
 
     def coerce_id(self, value: Any) -> Any:
         """An id as the id column stores it (``"5"`` → ``5``, a string → ``UUID``).
@@ -808,6 +809,35 @@ class SQLAlchemyManager(RelationalManager):
         or ``IDKey`` first) and the relation joins two different tables; otherwise
         the parent and the related objects are loaded.
         """
+        self._ensure_plan()
+        statements = self._relation_statements.get((attribute, target_resource), False)
+        if statements is False:
+            statements = self._relation_statements[(attribute, target_resource)] = (
+                self._relation_page_statements(attribute, target_resource)
+            )
+        if statements is None:
+            return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
+        count, select = statements
+        try:
+            params = {"potion_id": self.coerce_id(id)}
+        except (TypeError, ValueError):
+            raise ItemNotFound(self.resource, id=id) from None
+        session = self.session
+        try:
+            total = session.execute(count, params).scalar()
+        except (sa_exc.StatementError, ValueError, TypeError):  # an id the column cannot hold
+            session.rollback()
+            total = None
+        if total is None:
+            raise ItemNotFound(self.resource, id=id)
+        if page > 1 and (page - 1) * per_page >= total:
+            raise PageNotFound()
+        params["potion_limit"] = per_page
+        params["potion_offset"] = (page - 1) * per_page
+        return Pagination(session.execute(select, params).all(), page, per_page, int(total))
+
+    def _relation_page_statements(self, attribute: str, target_resource: Any) -> Any:
+        """``(count, page)`` statements of a relation by the parent's id, or None."""
         target = target_resource.manager
         prop = self.mapper.relationships.get(attribute)
         converters = target_resource.meta.get("key_converters") or ()
@@ -818,13 +848,9 @@ class SQLAlchemyManager(RelationalManager):
             or not converters
             or not isinstance(converters[0], (RefKey, IDKey))
         ):
-            return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
-        try:
-            key = self.coerce_id(id)
-        except (TypeError, ValueError):
-            raise ItemNotFound(self.resource, id=id) from None
+            return None
         relationship = getattr(self.model, attribute)
-        parent = self._id_instrumented == key
+        parent = self._id_instrumented == sa.bindparam("potion_id")
         # No row when the parent does not exist; otherwise its number of targets.
         count = (
             sa.select(sa.func.count(target._id_instrumented))
@@ -833,27 +859,15 @@ class SQLAlchemyManager(RelationalManager):
             .where(parent)
             .group_by(self._id_instrumented)
         )
-        session = self.session
-        try:
-            total = session.execute(count).scalar()
-        except (sa_exc.StatementError, ValueError, TypeError):  # an id the column cannot hold
-            session.rollback()
-            total = None
-        if total is None:
-            raise ItemNotFound(self.resource, id=id)
-        if page > 1 and (page - 1) * per_page >= total:
-            raise PageNotFound()
         order, _joins = target._order_by(())  # the target's sort_attribute, then its id
-        query = (
+        select = (
             sa.select(target._id_instrumented)
             .select_from(self.model)
             .join(relationship)
             .where(parent)
             .order_by(*order)
-            .limit(per_page)
-            .offset((page - 1) * per_page)
         )
-        return Pagination(session.execute(query).all(), page, per_page, int(total))
+        return count, _limited(select)
 
     # -- writes ------------------------------------------------------------------
 
