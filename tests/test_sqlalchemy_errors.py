@@ -197,3 +197,27 @@ def test_the_session_is_usable_after_an_error(shop):
     response = shop.post("/product", {"sku": "C-1", "colour": "blue", "size": "S", "note": ""})
     assert response.status_code == 200
     assert shop.count("product") == 2
+
+
+def test_a_value_the_database_cannot_store_is_400(shop):
+    class Short(shop.db.Model):
+        id = shop.db.Column(shop.db.Integer, primary_key=True)
+        code = shop.db.Column(shop.db.String(3), nullable=False)
+
+    class ShortResource(ModelResource):
+        class Meta:
+            model = Short
+
+        class Schema:
+            code = fields.String()  # no maxLength: the database has the last word
+
+    shop.api.add_resource(ShortResource)
+    with shop.app.app_context():
+        shop.db.create_all()
+    response = shop.post("/short", {"code": "toolong"})
+    if shop.kind == "sqlite":  # SQLite does not enforce lengths
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400, response.json
+    assert response.json["errors"] == [{"path": [], "validationOf": {"type": "storable"}}]
+    assert shop.count("short") == 0

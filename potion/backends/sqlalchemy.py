@@ -380,7 +380,7 @@ class SQLAlchemyManager(RelationalManager):
         if isinstance(exc, sa_exc.DataError):
             return IntegrityViolation(
                 [{"path": [], "validationOf": {"type": "storable"}}],
-                message=f"The database refused a value: {exc.orig}",
+                message="The database cannot store a value of this item (too long or out of range)",
             )
         return None
 
