@@ -9,6 +9,7 @@ tells in which operations it takes part: ``r`` read, ``c`` create, ``u`` update
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 import typing as t
 import uuid as uuid_module
@@ -149,6 +150,33 @@ class Raw(Schema, ResourceBound):
     def output(self, key: str, obj: t.Any) -> t.Any:
         """The formatted value of this field on ``obj``."""
         return self.format(get_value(self.attribute or key, obj, self.default))
+
+    def output_function(self, key: str) -> Callable[[t.Any], t.Any]:
+        """``output(key, obj)`` as a function of ``obj`` alone.
+
+        :class:`~potion.schema.FieldSet` compiles its formatter from these.  When
+        ``output`` is not overridden, the function reads the value and formats it
+        in one call (and skips ``format`` when it returns values unchanged);
+        otherwise it is ``output`` with ``key`` bound.
+        """
+        if getattr(self.output, "__func__", None) is not Raw.output:
+            return functools.partial(self.output, key)
+        fmt = self.format
+        plain = getattr(fmt, "__func__", None) is Raw.format
+        field = self
+
+        def output(obj: t.Any) -> t.Any:
+            name = field.attribute or key
+            if isinstance(obj, dict):
+                value = obj.get(name, _ABSENT)
+            else:
+                value = getattr(obj, name, _ABSENT)
+            if value is _ABSENT:
+                default = field.default
+                value = default() if callable(default) else default
+            return value if plain else fmt(value)
+
+        return output
 
     def format(self, value: t.Any) -> t.Any:
         return value

@@ -112,7 +112,7 @@ class Instances(_PageResponse, ResourceBound):
 
     def format_response(self, data: Any) -> Any:
         items = data.items if isinstance(data, Pagination) else data
-        fmt = self.resource.schema.format
+        fmt = self.resource.schema.formatter()
         return [fmt(item) for item in items]
 
 

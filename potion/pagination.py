@@ -50,11 +50,12 @@ def link_header(path: str, page: Pagination, args: Iterable[tuple[str, str]] = (
     Every query parameter of the request other than ``page`` and ``per_page`` is
     kept, so following ``next`` keeps the filter and the order.
     """
-    extra = [(k, v) for k, v in args if k not in ("page", "per_page")]
+    # the query of every link but its page number, encoded once
+    extra = urlencode([(k, v) for k, v in args if k not in ("page", "per_page")])
+    rest = f"&per_page={page.per_page}" + (f"&{extra}" if extra else "")
 
     def link(number: int, rel: str) -> str:
-        query = urlencode([("page", number), ("per_page", page.per_page), *extra])
-        return f'<{path}?{query}>; rel="{rel}"'
+        return f'<{path}?page={number}{rest}>; rel="{rel}"'
 
     links = [link(page.page, "self")]
     if page.has_prev:

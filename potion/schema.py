@@ -239,16 +239,20 @@ class FieldSet(Schema, ResourceBound):
     # -- output ------------------------------------------------------------------
 
     def format(self, item: Any) -> dict[str, Any]:
+        return self.formatter()(item)
+
+    def formatter(self) -> Callable[[Any], dict[str, Any]]:
+        """``format`` as one function, compiled from the readable fields once."""
         formatter = self._formatter
         if formatter is None:
             formatter = self._formatter = self._compile_formatter()
-        return formatter(item)
+        return formatter
 
     def _compile_formatter(self) -> Callable[[Any], dict[str, Any]]:
-        plan = [(key, f.output) for key, f in self.fields.items() if "r" in f.io]
+        plan = [(key, f.output_function(key)) for key, f in self.fields.items() if "r" in f.io]
 
         def format_item(item: Any) -> dict[str, Any]:
-            return {key: output(key, item) for key, output in plan}
+            return {key: output(item) for key, output in plan}
 
         return format_item
 
