@@ -565,3 +565,38 @@ def test_composite_primary_key_needs_an_id_attribute(sqla):
         "b": 2,
         "code": "one-two",
     }
+
+
+def test_columns_without_a_json_form_are_not_inferred(sqla):
+    db = sqla.db
+
+    class Lower(sa.types.TypeDecorator):
+        impl = sa.String(20)
+        cache_ok = True
+
+        def process_bind_param(self, value, dialect):
+            return None if value is None else value.lower()
+
+    class Blob(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(Lower, nullable=False)
+        data = db.Column(db.LargeBinary)
+        wait = db.Column(db.Interval)
+
+    class BlobResource(ModelResource):
+        class Meta:
+            model = Blob
+
+        class Schema:
+            wait_seconds = fields.Number(attribute="wait_seconds", io="r", nullable=True)
+
+    Blob.wait_seconds = property(lambda self: self.wait and self.wait.total_seconds())
+    sqla.api.add_resource(BlobResource)
+    sqla.create_all()
+    properties = sqla.get("/blob/schema").json["properties"]
+    assert sorted(properties) == ["$uri", "name", "wait_seconds"]
+    assert properties["name"] == {"type": "string", "maxLength": 20}
+    response = sqla.post("/blob", {"name": "MiXed"})
+    assert response.status_code == 200, response.json
+    assert sqla.get("/blob/1").json == {"$uri": "/blob/1", "name": "mixed", "wait_seconds": None}
+    assert sqla.get("/blob").json == [{"$uri": "/blob/1", "name": "mixed", "wait_seconds": None}]

@@ -67,9 +67,19 @@ class EnumField(fields.String):
         return self.enum_class[value]
 
 
-def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
-    """The Potion field for a column, by its SQL type."""
+def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw | None:
+    """The Potion field for a column, by its SQL type; None for a type with no JSON form.
+
+    Columns of such types (binary data, intervals, times of day...) are not inferred;
+    declare a field for them in the resource's ``Schema``.
+    """
     kind = column.type
+    if isinstance(kind, sa.types.TypeDecorator) and _python_type(kind) in (
+        None,
+        object,  # what SQLAlchemy 2.1 answers when the decorator does not say
+        _python_type(kind.impl_instance),
+    ):
+        kind = kind.impl_instance  # a decorator that keeps its implementation's values
     if isinstance(kind, sa.Enum):
         if kind.enum_class is not None:
             names = [member.name for member in kind.enum_class]
@@ -79,7 +89,7 @@ def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
         return fields.UUID(as_uuid=bool(kind.as_uuid), **kwargs)
     if isinstance(kind, sa.ARRAY):
         item = field_for_column(sa.Column(kind.item_type))
-        return fields.Array(item, **kwargs)
+        return fields.Array(item, **kwargs) if item is not None else None
     if isinstance(kind, sa.JSON):
         return fields.Any(**kwargs)
     if isinstance(kind, sa.Boolean):
@@ -96,15 +106,19 @@ def field_for_column(column: sa.Column[Any], **kwargs: Any) -> fields.Raw:
         if getattr(kind, "length", None):
             return fields.String(max_length=kind.length, **kwargs)
         return fields.String(**kwargs)
-    try:
-        python_type = kind.python_type
-    except NotImplementedError:
-        return fields.Raw({}, **kwargs)
+    python_type = _python_type(kind)
     if python_type is dict:
         return fields.Object(additional_properties=True, **kwargs)
     if python_type is list:
         return fields.Array(fields.Any(), **kwargs)
-    return fields.Raw({}, **kwargs)
+    return None
+
+
+def _python_type(kind: Any) -> Any:
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return None
 
 
 def _sort_attribute(value: Any) -> tuple[str, bool]:
@@ -199,7 +213,9 @@ class SQLAlchemyManager(RelationalManager):
             self.id_column = primary_key[0]
             id_attribute = self.mapper.get_property_by_column(self.id_column).key
         self.id_attribute = id_attribute
-        self.id_field = field_for_column(self.id_column, io="r", attribute=id_attribute)
+        self.id_field = field_for_column(
+            self.id_column, io="r", attribute=id_attribute
+        ) or fields.String(io="r", attribute=id_attribute)
         self._id_instrumented = getattr(model, id_attribute)
         try:
             self._id_type: type | None = self.id_column.type.python_type
@@ -241,6 +257,8 @@ class SQLAlchemyManager(RelationalManager):
                 io = "rw"
             io = "r" if key in read_only else "w" if key in write_only else io
             field = field_for_column(column, io=io, nullable=bool(column.nullable), default=default)
+            if field is None:
+                continue  # no JSON form: the resource may declare a field for it
             if fills_itself and default is None:
                 field.optional = True
             schema.set(key, field)
