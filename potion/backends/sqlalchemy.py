@@ -250,7 +250,8 @@ class SQLAlchemyManager(RelationalManager):
                 continue  # a column_property over an expression
             default, fills_itself = _column_default(column)
             if column.primary_key:
-                if fills_itself or column is self.mapper.local_table.autoincrement_column:
+                table: Any = self.mapper.local_table
+                if fills_itself or column is table.autoincrement_column:
                     continue  # the store numbers it: only $uri / $id show it
                 io = "rc"  # given by the client once, never changed
             else:
@@ -329,7 +330,7 @@ class SQLAlchemyManager(RelationalManager):
                 eager.append(orm.selectinload(getattr(self.model, attribute)))
         self._eager = eager
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
-        self._item_statement = (
+        self._item_statement: Any = (
             sa.select(*self._row_columns).where(self._id_instrumented == sa.bindparam("potion_id"))
             if self._row_columns is not None
             else None
@@ -489,7 +490,7 @@ class SQLAlchemyManager(RelationalManager):
         if len(candidates) <= 1:
             return [fk.parent.name for fk in candidates]
         dangling = []
-        with self.session.get_bind(self.mapper).connect() as connection:
+        with self.session.get_bind(self.mapper).engine.connect() as connection:
             for fk in candidates:
                 query = sa.select(sa.literal(1)).where(fk.column == params[fk.parent.name])
                 if connection.execute(query.limit(1)).first() is None:
@@ -742,6 +743,7 @@ class SQLAlchemyManager(RelationalManager):
     # -- reads -------------------------------------------------------------------
 
     def instances(self, where: Any = None, sort: Any = None) -> list[Any]:
+        self._ensure_plan()
         return list(self.session.execute(self._select([self.model], where, sort)).scalars())
 
     def paginated_instances(
@@ -750,6 +752,7 @@ class SQLAlchemyManager(RelationalManager):
         return self._page([self.model], page, per_page, where, sort, scalars=True)
 
     def first(self, where: Any = None, sort: Any = None) -> Any:
+        self._ensure_plan()
         query = self._select([self.model], where, sort).limit(1)
         item = self.session.execute(query).scalars().first()
         if item is None:
@@ -757,6 +760,7 @@ class SQLAlchemyManager(RelationalManager):
         return item
 
     def read(self, id: Any) -> Any:
+        self._ensure_plan()  # items read here are formatted too: ToOne from the foreign key
         try:
             key = self.coerce_id(id)
         except (TypeError, ValueError):
@@ -890,6 +894,7 @@ class SQLAlchemyManager(RelationalManager):
     # -- writes ------------------------------------------------------------------
 
     def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+        self._ensure_plan()
         with self.transaction(commit):
             item = self.model()
             for key, value in properties.items():
@@ -902,6 +907,7 @@ class SQLAlchemyManager(RelationalManager):
         return item
 
     def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        self._ensure_plan()
         with self.transaction(commit):
             actual = self.changed(item, changes)
             self._send(signals.before_update, item=item, changes=actual)
