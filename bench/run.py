@@ -296,7 +296,8 @@ def _after_create(truth: Truth, calls: list[Call], responses: list[Response]) ->
         connection.execute(f"DELETE FROM book WHERE id > {truth.workload.books}")
 
 
-_PATCH_RATINGS = (1.5, 2.0, 2.5, 4.5)
+# one decimal in the workload, two here: every PATCH changes the value
+_PATCH_RATINGS = (0.25, 1.75, 2.25, 4.75)
 
 
 def _patch_call(workload: Workload, i: int) -> Call:
