@@ -1,0 +1,92 @@
+"""Potion fields inferred from peewee fields, and the resource serving a model."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+import peewee
+
+from ... import fields
+
+#: Resources by peewee model, in creation order (weakly held).
+_resources_by_model: dict[Any, list[weakref.ref[Any]]] = {}
+
+
+def _class_names(field: Any) -> set[str]:
+    return {cls.__name__ for cls in type(field).__mro__}
+
+
+def _choice_values(choices: Any) -> list[Any]:
+    return [c[0] if isinstance(c, (tuple, list)) else c for c in choices]
+
+
+def field_for_peewee_field(field: Any, **kwargs: Any) -> fields.Raw | None:
+    """The Potion field for a (non-relational) peewee field, or None if unsupported."""
+    names = _class_names(field)
+    choices = _choice_values(field.choices) if getattr(field, "choices", None) else None
+    result: fields.Raw
+    if "JSONField" in names or "BinaryJSONField" in names:
+        result = fields.Any(**kwargs)
+    elif isinstance(field, (peewee.UUIDField, peewee.BinaryUUIDField)):
+        result = fields.UUID(as_uuid=True, **kwargs)
+    elif isinstance(field, peewee.BooleanField):
+        result = fields.Boolean(**kwargs)
+    elif "DateTimeTZField" in names:
+        result = fields.DateTime(**kwargs)
+    elif isinstance(field, (peewee.DateTimeField, peewee.TimestampField)):
+        result = fields.DateTime(naive=True, **kwargs)
+    elif isinstance(field, peewee.DateField):
+        result = fields.Date(**kwargs)
+    elif isinstance(field, peewee.IPField):
+        result = fields.String(**kwargs)
+    elif isinstance(field, peewee.IntegerField):
+        result = fields.Integer(**kwargs)
+    elif isinstance(field, (peewee.FloatField, peewee.DecimalField)):
+        result = fields.Number(**kwargs)
+    elif isinstance(field, peewee.CharField):
+        result = fields.String(max_length=field.max_length, enum=choices, **kwargs)
+        return result
+    elif isinstance(field, peewee.TextField):
+        result = fields.String(enum=choices, **kwargs)
+        return result
+    else:
+        return None
+    if choices is not None and isinstance(result._schema, dict):
+        result._schema = dict(result._schema, enum=choices)
+    return result
+
+
+class _ModelToOne(fields.ToOne):
+    """A ToOne for a foreign key: its target is the resource whose model the key refers to."""
+
+    def __init__(self, foreign_key: Any, **kwargs: Any) -> None:
+        self.foreign_key = foreign_key
+        super().__init__(foreign_key.rel_model, **kwargs)
+        self.id_attribute = foreign_key.object_id_name
+
+    @property
+    def target(self) -> Any:
+        if self._target is None:
+            self._target = resource_for_model(self.foreign_key.rel_model, self.resource)
+        return self._target
+
+
+def resource_for_model(model: Any, referrer: Any = None) -> Any:
+    """The resource serving ``model``: on the referrer's Api first, then any created."""
+    if referrer is not None and referrer.meta.get("model") is model:
+        return referrer
+    api = getattr(referrer, "api", None)
+    if api is not None:
+        for resource in api.resources.values():
+            if resource.meta.get("model") is model:
+                return resource
+    candidates = [r for r in (ref() for ref in _resources_by_model.get(model, ())) if r]
+    same_api = [r for r in candidates if r.api is api]
+    chosen = same_api or candidates
+    if not chosen:
+        raise RuntimeError(
+            f"No resource has Meta.model = {model.__name__}: add one, or exclude the "
+            "foreign key from the referring resource (Meta.exclude_fields)"
+        )
+    return chosen[-1]

@@ -1,0 +1,499 @@
+"""The peewee manager: set-up, transactions, reads and writes."""
+
+from __future__ import annotations
+
+import contextvars
+import weakref
+from typing import Any
+
+import peewee
+
+from ... import fields, filters, signals
+from ...exceptions import IntegrityViolation, ItemNotFound, PageNotFound
+from ...pagination import Pagination
+from .. import RelationalManager
+from .errors import ErrorsMixin
+from .inference import _ModelToOne, _resources_by_model, field_for_peewee_field
+from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of
+
+__all__ = ["PeeweeManager"]
+
+#: Open ``atomic()`` blocks per database, innermost last (per thread / task).
+_open_blocks: contextvars.ContextVar[dict[int, list[Any]] | None] = contextvars.ContextVar(
+    "potion_peewee_blocks", default=None
+)
+
+
+class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
+    """Manager for peewee models.
+
+    Meta options: ``model``, ``id_attribute`` (default: the primary key),
+    ``include_fields``, ``exclude_fields``, ``natural_key``, ``sort_attribute``,
+    ``read_only_fields``, ``write_only_fields``, ``required_fields``, ``name``
+    (default: the model's table name).
+    """
+
+    #: UUIDs are stored as hex on SQLite and MariaDB: only (in)equality makes sense.
+    FILTERS_BY_TYPE = {
+        **filters.FILTERS_BY_TYPE,
+        fields.UUID: (filters.EqualFilter, filters.NotEqualFilter, filters.InFilter),
+    }
+
+    # -- set-up ------------------------------------------------------------------
+
+    def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
+        if not (isinstance(model, type) and issubclass(model, peewee.Model)):
+            raise TypeError(f"PeeweeManager needs a peewee Model, not {model!r}")
+        self.model = model
+        model_meta = model._meta
+        if not getattr(resource, "_names_itself", False):
+            meta.name = model_meta.table_name
+            resource.route_prefix = "/" + meta.name
+
+        id_attribute = meta.get("id_attribute")
+        if id_attribute:
+            id_column = model_meta.fields.get(id_attribute)
+            if id_column is None:
+                raise RuntimeError(
+                    f"{model.__name__} has no field {id_attribute!r} (Meta.id_attribute)"
+                )
+        else:
+            id_column = model_meta.primary_key
+            if not isinstance(id_column, peewee.Field) or isinstance(
+                id_column, peewee.CompositeKey
+            ):
+                raise RuntimeError(
+                    f"{model.__name__} has no single-field primary key; set Meta.id_attribute"
+                )
+            id_attribute = id_column.name
+        self.id_attribute = id_attribute
+        self.id_column = id_column
+        self.id_field = self._id_field_for(id_column, meta)
+
+        self._foreign_keys: dict[str, Any] = {}  # schema key → ForeignKeyField
+        self._checked_references = False
+        self._import_fields(resource, meta)
+        self._add_identity_fields(resource, meta)
+        self._link_foreign_keys(resource)
+        _resources_by_model.setdefault(model, []).append(weakref.ref(resource))
+
+    def _id_field_for(self, column: Any, meta: Any) -> fields.Raw:
+        declared = meta.get("id_field_class")
+        if isinstance(column, peewee.ForeignKeyField):
+            column = column.rel_field
+        inferred = field_for_peewee_field(column, io="r", attribute=self.id_attribute)
+        if isinstance(inferred, fields.Integer) or declared not in (None, fields.Integer):
+            if isinstance(inferred, fields.Integer):
+                return inferred
+            return declared(io="r", attribute=self.id_attribute)
+        if inferred is None:
+            return fields.String(io="r", attribute=self.id_attribute)
+        return inferred
+
+    def _import_fields(self, resource: Any, meta: Any) -> None:
+        schema = resource.schema
+        include = meta.get("include_fields")
+        exclude = set(meta.get("exclude_fields") or ())
+        read_only = set(meta.get("read_only_fields") or ())
+        write_only = set(meta.get("write_only_fields") or ())
+        declared_attributes = {f.attribute or k for k, f in schema.fields.items()}
+        for column in self.model._meta.sorted_fields:
+            key = column.name
+            if key.startswith("_") or key in exclude:
+                continue
+            if include is not None and key not in include:
+                continue
+            if key in schema.fields or key in declared_attributes:
+                continue
+            io = "rw"
+            if column.primary_key:
+                if isinstance(column, peewee.AutoField) or column.default is not None:
+                    continue  # the store fills it: only $uri / $id show it
+                io = "rc"  # given by the client once, never changed
+            io = "r" if key in read_only else "w" if key in write_only else io
+            kwargs: dict[str, Any] = {"io": io, "nullable": bool(column.null)}
+            default = column.default
+            optional = False
+            if callable(default):
+                optional = True
+            elif default is not None:
+                kwargs["default"] = default
+            if isinstance(column, peewee.AutoField):
+                optional = True
+            field: fields.Raw | None
+            if isinstance(column, peewee.ForeignKeyField):
+                field = _ModelToOne(column, **kwargs)
+            else:
+                field = field_for_peewee_field(column, **kwargs)
+            if field is None:
+                continue
+            if optional:
+                field.optional = True
+            schema.set(key, field)
+
+    def _link_foreign_keys(self, resource: Any) -> None:
+        """Let ToOne fields over foreign keys format their reference from the key value."""
+        model_fields = self.model._meta.fields
+        for key, field in resource.schema.fields.items():
+            if not isinstance(field, fields.ToOne):
+                continue
+            column = model_fields.get(field.attribute or key)
+            if isinstance(column, peewee.ForeignKeyField):
+                self._foreign_keys[key] = column
+                field.id_attribute = column.object_id_name
+
+    def _check_references(self) -> None:
+        """Once targets resolve: keep ``id_attribute`` only where the key holds the target id."""
+        if self._checked_references:
+            return
+        for key, foreign_key in self._foreign_keys.items():
+            field = self.resource.schema.fields.get(key)
+            if field is None:
+                continue
+            try:
+                target = field.target
+            except RuntimeError:
+                return  # not registered yet; try again on the next call
+            manager = getattr(target, "manager", None)
+            if getattr(manager, "id_attribute", None) != foreign_key.rel_field.name:
+                field.id_attribute = None
+        self._checked_references = True
+
+    def _init_filters(self, resource: Any, meta: Any) -> None:
+        super()._init_filters(resource, meta)
+        for key in list(self.filters):
+            field = resource.schema.fields[key]
+            if not self._filterable(key, field):
+                del self.filters[key]
+        self.sortable = {
+            key: field
+            for key, field in self.sortable.items()
+            if key in self.filters and not isinstance(field, fields.Array)
+        }
+
+    def _filterable(self, key: str, field: Any) -> bool:
+        if isinstance(field, fields.ItemUri) or key == "$id":
+            return True
+        attribute = field.attribute or key
+        if attribute in self.model._meta.fields:
+            return True
+        if isinstance(field, fields.ToMany):
+            return self._collection(attribute) is not None
+        return False
+
+    # -- transactions ------------------------------------------------------------
+
+    def _transaction_key(self) -> int:
+        return id(self.database)
+
+    def _blocks(self) -> list[Any]:
+        blocks = _open_blocks.get()
+        if blocks is None:
+            blocks = {}
+            _open_blocks.set(blocks)
+        return blocks.setdefault(id(self.database), [])
+
+    def _begin(self) -> None:
+        database = self.database
+        nested = database.in_transaction()
+        block = database.atomic()
+        block.__enter__()
+        self._blocks().append((block, nested))
+
+    def _commit(self) -> None:
+        blocks = self._blocks()
+        if blocks:
+            block, _nested = blocks.pop()
+            block.__exit__(None, None, None)
+
+    def _flush(self) -> None:
+        # The statements have run.  Inside a caller's transaction the savepoint is
+        # released (the caller commits); otherwise the transaction stays open until
+        # ``commit()`` (or is rolled back by ``transaction()``/a failed write).
+        blocks = self._blocks()
+        if blocks and blocks[-1][1]:
+            self._commit()
+
+    def _rollback(self) -> None:
+        blocks = self._blocks()
+        if blocks:
+            block, _nested = blocks.pop()
+            error = RuntimeError("rollback")
+            block.__exit__(RuntimeError, error, None)
+
+    # -- reads -------------------------------------------------------------------
+
+    def _fetch(self, query: Any) -> list[Any]:
+        try:
+            return list(query)
+        except (peewee.DataError, OverflowError):
+            return []
+
+    def instances(self, where: Any = None, sort: Any = None) -> Any:
+        self._check_references()
+        return self._ordered(self._filtered(self._query(), where), sort)
+
+    def paginated_instances(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        self._check_references()
+        query = self._filtered(self._query(), where)
+        total = query.count()
+        if page > 1 and (page - 1) * per_page >= total:
+            raise PageNotFound()
+        items = list(self._ordered(query, sort).paginate(page, per_page)) if total else []
+        return Pagination(items, page, per_page, total)
+
+    def first(self, where: Any = None, sort: Any = None) -> Any:
+        self._check_references()
+        query = self._ordered(self._filtered(self._query(), where), sort).limit(1)
+        for item in self._fetch(query):
+            return item
+        raise ItemNotFound(self.resource, where=where)
+
+    def read(self, id: Any) -> Any:
+        self._check_references()
+        try:
+            value = self._coerce_id(id)
+        except (TypeError, ValueError):
+            shown = id if not isinstance(id, int) or abs(id) < _INTEGER_LIMIT else str(id)
+            raise ItemNotFound(self.resource, id=shown) from None
+        for item in self._fetch(self._query().where(self.id_column == value).limit(1)):
+            return item
+        raise ItemNotFound(self.resource, id=id)
+
+    def relation_instances(
+        self,
+        item: Any,
+        attribute: str,
+        target_resource: Any,
+        page: int | None = None,
+        per_page: int | None = None,
+    ) -> Any:
+        query = self._relation_query(item, attribute, target_resource)
+        if page is None:
+            return list(query)
+        per_page = per_page or 20
+        total = query.order_by().count()
+        if page > 1 and (page - 1) * per_page >= total:
+            raise PageNotFound()
+        items = list(query.paginate(page, per_page)) if total else []
+        return Pagination(items, page, per_page, total)
+
+    def _relation(self, attribute: str) -> tuple[str, Any]:
+        collection = self._collection(attribute)
+        if collection is None:
+            raise RuntimeError(
+                f"{self.model.__name__}.{attribute} is neither a back-reference nor a "
+                "ManyToManyField"
+            )
+        return collection
+
+    def _relation_query(self, item: Any, attribute: str, target_resource: Any) -> Any:
+        kind, relation = self._relation(attribute)
+        if kind == "backref":
+            child = relation.model
+            parent_value = getattr(item, relation.rel_field.name)
+            query = child.select().where(relation == parent_value)
+        else:
+            child = relation.rel_model
+            through = relation.through_model
+            parent_value = getattr(item, relation.src_fk.rel_field.name)
+            query = (
+                child.select()
+                .join(through, on=(relation.dest_fk == relation.dest_fk.rel_field))
+                .where(relation.src_fk == parent_value)
+            )
+        target = getattr(target_resource, "manager", None)
+        if isinstance(target, PeeweeManager) and target.model is child:
+            return target._ordered(query, ())  # its sort_attribute, then its id
+        return query.order_by(_id_column_of(child).asc())
+
+    # -- writes ------------------------------------------------------------------
+
+    def _split(self, properties: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        plain: dict[str, Any] = {}
+        collections: dict[str, Any] = {}
+        for key, value in properties.items():
+            if key not in self.model._meta.fields and self._collection(key) is not None:
+                collections[key] = value
+            else:
+                plain[key] = value
+        return plain, collections
+
+    def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+        self._check_references()
+        with self.transaction(commit):
+            plain, collections = self._split(properties)
+            item = self.model()
+            for key, value in plain.items():
+                setattr(item, key, value)
+            self._send(signals.before_create, item=item)
+            self._run(self.model, lambda: item.save(force_insert=True), "save", item)
+            for key, value in collections.items():
+                self._set_collection(item, key, value)
+            self._send(signals.after_create, item=item)
+        return item
+
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
+        """The subset of ``changes`` that differ, comparing foreign keys by id."""
+        actual: dict[str, Any] = {}
+        rest: dict[str, Any] = {}
+        model_fields = self.model._meta.fields
+        for key, value in changes.items():
+            column = model_fields.get(key)
+            if isinstance(column, peewee.ForeignKeyField):
+                current = item.__data__.get(column.name)
+                new = (
+                    getattr(value, column.rel_field.name)
+                    if isinstance(value, peewee.Model)
+                    else value
+                )
+                if current != new or (current is None) != (new is None):
+                    actual[key] = value
+            elif key not in model_fields and self._collection(key) is not None:
+                current_ids = {self._child_id(c) for c in self._relation_query(item, key, None)}
+                new_ids = {self._child_id(c) for c in value or ()}
+                if current_ids != new_ids:
+                    actual[key] = value
+            else:
+                rest[key] = value
+        actual.update(super().changed(item, rest))
+        return {key: actual[key] for key in changes if key in actual}
+
+    @staticmethod
+    def _child_id(child: Any) -> Any:
+        return child.get_id() if isinstance(child, peewee.Model) else child
+
+    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        self._check_references()
+        with self.transaction(commit):
+            actual = self.changed(item, changes)
+            self._send(signals.before_update, item=item, changes=actual)
+            plain, collections = self._split(actual)
+            for key, value in plain.items():
+                setattr(item, key, value)
+            dirty = item.dirty_fields
+            if dirty:
+                self._run(self.model, lambda: item.save(only=dirty), "save", item)
+            for key, value in collections.items():
+                self._set_collection(item, key, value)
+            self._send(signals.after_update, item=item, changes=actual)
+        return item
+
+    def delete(self, item: Any) -> None:
+        self._check_references()
+        with self.transaction():
+            self._send(signals.before_delete, item=item)
+            for name in list(self.model._meta.manytomany):
+                kind, accessor = self._relation(name)
+                through = accessor.through_model
+                value = getattr(item, accessor.src_fk.rel_field.name)
+                statement = through.delete().where(accessor.src_fk == value)
+                self._run(through, statement.execute)
+            self._run(self.model, item.delete_instance, "delete")
+            self._send(signals.after_delete, item=item)
+
+    def _set_collection(self, item: Any, attribute: str, children: Any) -> None:
+        kind, relation = self._relation(attribute)
+        children = list(children or ())
+        if kind == "m2m":
+            through = relation.through_model
+            src, dest = relation.src_fk, relation.dest_fk
+            parent_value = getattr(item, src.rel_field.name)
+            self._run(through, through.delete().where(src == parent_value).execute)
+            rows = [{src: parent_value, dest: getattr(c, dest.rel_field.name)} for c in children]
+            if rows:
+                self._run(through, through.insert_many(rows).execute)
+            return
+        child_model = relation.model
+        child_id = _id_column_of(child_model)
+        parent_value = getattr(item, relation.rel_field.name)
+        ids = [getattr(c, child_id.name) for c in children]
+        detach = child_model.update({relation: None}).where(relation == parent_value)
+        if ids:
+            detach = detach.where(child_id.not_in(ids))
+        self._run(child_model, detach.execute)
+        if ids:
+            attach = child_model.update({relation: parent_value}).where(child_id.in_(ids))
+            self._run(child_model, attach.execute)
+            for child in children:
+                child.__data__[relation.name] = parent_value
+                child.__rel__.pop(relation.name, None)
+
+    def relation_add(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
+        kind, relation = self._relation(attribute)
+        with self.transaction():
+            self._send(
+                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
+            )
+            if kind == "backref":
+                setattr(target_item, relation.name, item)
+                child_model = type(target_item)
+                self._run(child_model, lambda: target_item.save(only=[relation]))
+            else:
+                through = relation.through_model
+                src, dest = relation.src_fk, relation.dest_fk
+                row = {
+                    src: getattr(item, src.rel_field.name),
+                    dest: getattr(target_item, dest.rel_field.name),
+                }
+                exists = through.select().where(src == row[src], dest == row[dest]).exists()
+                if not exists:
+                    self._run(through, through.insert(row).execute)
+            self._send(
+                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
+            )
+
+    def relation_remove(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> None:
+        kind, relation = self._relation(attribute)
+        with self.transaction():
+            self._send(
+                signals.before_remove_from_relation,
+                item=item,
+                attribute=attribute,
+                child=target_item,
+            )
+            if kind == "backref":
+                parent_value = getattr(item, relation.rel_field.name)
+                removed = target_item.__data__.get(relation.name) == parent_value
+                if removed and not relation.null:
+                    key = _schema_key(target_resource, relation)
+                    raise IntegrityViolation(
+                        [{"path": [], "validationOf": {"required": [key]}}],
+                        message=(
+                            f"A {target_resource.meta.name} cannot be without its {key}: "
+                            f"it cannot be removed from {attribute}"
+                        ),
+                    )
+                if removed:
+                    setattr(target_item, relation.name, None)
+                    child_model = type(target_item)
+                    self._run(child_model, lambda: target_item.save(only=[relation]))
+            else:
+                through = relation.through_model
+                src, dest = relation.src_fk, relation.dest_fk
+                statement = through.delete().where(
+                    src == getattr(item, src.rel_field.name),
+                    dest == getattr(target_item, dest.rel_field.name),
+                )
+                removed = bool(self._run(through, statement.execute))
+            if removed:
+                self._send(
+                    signals.after_remove_from_relation,
+                    item=item,
+                    attribute=attribute,
+                    child=target_item,
+                )
+
+
+def _schema_key(resource: Any, column: Any) -> str:
+    """The key of the field of ``resource`` that writes ``column``."""
+    for key, field in resource.schema.fields.items():
+        if (field.attribute or key) == column.name:
+            return key
+    return column.name
