@@ -215,6 +215,8 @@ class Operation:
         (``--quick`` asserts it, and that Potion uses no more than the reference).
     :param after_batch: ``after_batch(truth, calls, responses)``: check the
         database and undo the batch's writes, so the workload never drifts.
+    :param prepare: ``prepare(truth)``, once before any request: remember what the
+        writes will change (``truth`` caches it).
     """
 
     name: str
@@ -225,6 +227,7 @@ class Operation:
     reference_request: Callable[[Workload, int], Call] | None = None
     statements: int | None = None
     after_batch: Callable[[Truth, list[Call], list[Response]], None] | None = None
+    prepare: Callable[[Truth], Any] | None = None
 
     @property
     def target(self) -> float:
@@ -376,6 +379,7 @@ OPERATIONS: list[Operation] = [
         _patch_call,
         _check_patch,
         after_batch=_after_patch,
+        prepare=lambda truth: truth.book(truth.workload.patch_book_id),
     ),
 ]
 
@@ -453,6 +457,9 @@ class Bench:
         self, operations: Sequence[Operation], rounds: int, requests: int, warmup: int = 1
     ) -> list[Result]:
         results = [Result(op) for op in operations]
+        for operation in operations:
+            if operation.prepare is not None:
+                operation.prepare(self.truth)
         for round_number in range(-warmup, rounds):
             for k, result in enumerate(results):
                 order = SIDES if (round_number + k) % 2 == 0 else SIDES[::-1]
