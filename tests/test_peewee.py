@@ -22,6 +22,7 @@ from playhouse.db_url import connect
 
 from potion import Api, ModelResource, fields, signals
 from potion.backends.peewee import PeeweeManager
+from potion.exceptions import ItemNotFound
 from potion.routes import ItemRoute, Relation
 
 from .databases import database_params, server_url
@@ -1243,6 +1244,10 @@ def test_writes_join_an_outer_transaction(lib: Library) -> None:
                 raise Boom()
         assert pw.count("book") == 0
         with manager.transaction():
+            # an id the column cannot hold is a miss, and does not spoil the transaction
+            for bad in (2**40, 2**70, "abc", 1.5):
+                with pytest.raises(ItemNotFound):
+                    manager.read(bad)
             manager.create({"title": "A", "author": lib.Author.get_by_id(1)})
             manager.create({"title": "B", "author": lib.Author.get_by_id(1)})
         assert pw.count("book") == 2

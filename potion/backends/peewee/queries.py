@@ -45,10 +45,15 @@ class QueryMixin(PeeweeBase):
         if isinstance(column, peewee.ForeignKeyField):
             column = column.rel_field
         if isinstance(column, peewee.IntegerField):
-            if isinstance(value, bool):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
                 raise ValueError(value)
             value = int(value)
-            if not -_INTEGER_LIMIT <= value < _INTEGER_LIMIT:
+            limit = _INTEGER_LIMIT
+            if self._dialect() == "postgresql" and not isinstance(
+                column, (peewee.BigIntegerField, peewee.BigAutoField)
+            ):
+                limit = 2**31  # INTEGER: a larger value would be an error, not a miss
+            if not -limit <= value < limit:
                 raise ValueError(value)
         elif isinstance(column, (peewee.UUIDField, peewee.BinaryUUIDField)):
             if not isinstance(value, uuid.UUID):
