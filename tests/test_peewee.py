@@ -1105,6 +1105,20 @@ def test_many_to_many(shelf_of_books: Library) -> None:
     assert pw.count("book") == 5
 
 
+def test_to_many_output_is_ordered(shelf_of_books: Library) -> None:
+    lib = shelf_of_books
+    pw = lib.pw
+    pw.post("/shelf", {"name": "s"})
+    for book in (5, 1, 4, 3):
+        assert pw.post("/shelf/1/books", book).status_code == 200
+    refs = lambda ids: [{"$ref": f"/book/{i}"} for i in ids]  # noqa: E731
+    assert pw.get("/shelf/1").get_json()["books"] == refs([1, 3, 4, 5])
+    assert pw.get("/shelf/1/books").get_json() == refs([1, 3, 4, 5])
+    lib.BookResource.meta.sort_attribute = "title"
+    assert pw.get("/shelf/1").get_json()["books"] == refs([4, 1, 3, 5])
+    assert pw.get("/shelf/1/books").get_json() == refs([4, 1, 3, 5])
+
+
 def test_natural_keys(lib: Library) -> None:
     pw = lib.pw
     lib.author()

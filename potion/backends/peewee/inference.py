@@ -8,6 +8,7 @@ from typing import Any
 import peewee
 
 from ... import fields
+from .queries import QueryMixin
 
 #: Resources by peewee model, in creation order (weakly held).
 _resources_by_model: dict[Any, list[weakref.ref[Any]]] = {}
@@ -90,3 +91,27 @@ def resource_for_model(model: Any, referrer: Any = None) -> Any:
             "foreign key from the referring resource (Meta.exclude_fields)"
         )
     return chosen[-1]
+
+
+class _OrderedToMany(fields.ToMany):
+    """A ToMany over a back-reference or ManyToManyField: output in the target's order.
+
+    peewee's collections are unordered queries; this one is ordered by the target
+    resource's ``sort_attribute``, then its id (as the ``Relation`` routes are).
+    """
+
+    @classmethod
+    def wrap(cls, field: fields.ToMany) -> _OrderedToMany:
+        clone = cls.__new__(cls)
+        clone.__dict__.update(field.__dict__)
+        return clone
+
+    def output(self, key: str, obj: Any) -> Any:
+        value = fields.get_value(self.attribute or key, obj, None)
+        if isinstance(value, peewee.ModelSelect):
+            target = getattr(self.target, "manager", None)
+            if isinstance(target, QueryMixin) and target.model is value.model:
+                value = target._ordered(value.order_by(), ())
+            else:
+                value = value.order_by(value.model._meta.primary_key)
+        return self.format(value)

@@ -13,7 +13,7 @@ from ...exceptions import IntegrityViolation, ItemNotFound, PageNotFound
 from ...pagination import Pagination
 from .. import RelationalManager
 from .errors import ErrorsMixin
-from .inference import _ModelToOne, _resources_by_model, field_for_peewee_field
+from .inference import _ModelToOne, _OrderedToMany, _resources_by_model, field_for_peewee_field
 from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of
 
 __all__ = ["PeeweeManager"]
@@ -132,12 +132,20 @@ class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
             schema.set(key, field)
 
     def _link_foreign_keys(self, resource: Any) -> None:
-        """Let ToOne fields over foreign keys format their reference from the key value."""
+        """Let ToOne fields over foreign keys format their reference from the key value.
+
+        ToMany fields over back-references and many-to-many fields are output in order.
+        """
         model_fields = self.model._meta.fields
-        for key, field in resource.schema.fields.items():
+        for key, field in list(resource.schema.fields.items()):
+            attribute = field.attribute or key
+            if isinstance(field, fields.ToMany) and attribute not in model_fields:
+                if self._collection(attribute) is not None:
+                    resource.schema.set(key, _OrderedToMany.wrap(field))
+                continue
             if not isinstance(field, fields.ToOne):
                 continue
-            column = model_fields.get(field.attribute or key)
+            column = model_fields.get(attribute)
             if isinstance(column, peewee.ForeignKeyField):
                 self._foreign_keys[key] = column
                 field.id_attribute = column.object_id_name
