@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from bench.run import OPERATIONS, Bench
+from bench.run import OPERATIONS, Bench, Call, Response, call_wsgi, expect
 from bench.workload import db, generate
 
 # the statements a read may take: the item alone; for a list, the count and the page
@@ -84,3 +84,16 @@ def test_a_write_answered_first_formats_its_reference_from_the_foreign_key(tmp_p
         for app in fresh.apps.values():
             with app.app_context():
                 db.engine.dispose()
+
+
+def test_statements_reused_for_a_query_shape_bind_each_request_values(bench):
+    app = bench.apps["potion"].wsgi_app
+    truth = bench.truth
+    for year, rating in ((2000, 3.0), (1990, 4.5), (2020, 0.0), (1950, 5.0)):
+        where = f'{{"year": {{"$gt": {year}}}, "rating": {{"$gte": {rating}}}}}'
+        call = Call("GET", "/book", {"where": where, "sort": '{"title": true}', "per_page": 5})
+        response = Response.from_wsgi(call_wsgi(app, call.environ()))
+        items, total = truth.books(
+            "year > ? AND rating >= ?", (year, rating), "title DESC, id", 1, 5
+        )
+        expect(response, 200, items, x_total_count=str(total))
