@@ -20,7 +20,7 @@ import pytest
 from flask import Flask
 from playhouse.db_url import connect
 
-from potion import Api, ModelResource, fields, signals
+from potion import Api, ModelResource, fields, filters, signals
 from potion.backends.peewee import PeeweeManager
 from potion.exceptions import ItemNotFound
 from potion.routes import ItemRoute, Relation
@@ -788,6 +788,38 @@ def test_reference_filters(
     shelf_of_books: Library, where: dict[str, Any], expected: list[str]
 ) -> None:
     assert shelf_of_books.titles(shelf_of_books.pw.get("/book", where=where)) == expected
+
+
+def test_custom_filter_expression(lib: Library) -> None:
+
+    class LongerThan(filters.BaseFilter):
+        def value_schema(self) -> dict[str, Any]:
+            return {"type": "integer"}
+
+        def convert(self, value: Any) -> Any:
+            return value
+
+        def peewee_expression(self, model: Any, value: Any) -> Any:
+            return peewee.fn.LENGTH(model.title) > value
+
+    class LongBookResource(ModelResource):
+        class Meta:
+            model = lib.Book
+            name = "longbook"
+            filters = {"title": {"longer": LongerThan}, "*": True}
+
+    lib.pw.api.add_resource(LongBookResource)
+    author = lib.author()
+    for title, year in (
+        ("Origin", 1859),
+        ("Principles", 1830),
+        ("the voyage", 1839),
+        ("Long title", None),
+    ):
+        lib.book(title, author, year=year)
+    response = lib.pw.get("/longbook", where={"title": {"$longer": 8}, "year": {"$ne": None}})
+    assert lib.titles(response) == ["Principles", "the voyage"]
+    assert lib.pw.get("/longbook", where={"title": "Origin"}).status_code == 400
 
 
 def test_unicode_case_insensitive_filters(lib: Library) -> None:
