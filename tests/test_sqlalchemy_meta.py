@@ -600,3 +600,45 @@ def test_columns_without_a_json_form_are_not_inferred(sqla):
     assert response.status_code == 200, response.json
     assert sqla.get("/blob/1").json == {"$uri": "/blob/1", "name": "mixed", "wait_seconds": None}
     assert sqla.get("/blob").json == [{"$uri": "/blob/1", "name": "mixed", "wait_seconds": None}]
+
+
+def test_references_written_as_natural_keys(sqla):
+    from potion.natural_keys import PropertyKey, RefKey
+
+    db = sqla.db
+
+    class Country(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        code = db.Column(db.String(2), nullable=False, unique=True)
+
+    class City(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(20), nullable=False)
+        country_id = db.Column(db.Integer, db.ForeignKey(Country.id), nullable=False)
+        country = db.relationship(Country)
+
+    class CountryResource(ModelResource):
+        class Meta:
+            model = Country
+            key_converters = (PropertyKey("code"), RefKey())
+
+    class CityResource(ModelResource):
+        class Meta:
+            model = City
+
+        class Schema:
+            country = fields.ToOne("country")
+
+    sqla.api.add_resource(CountryResource)
+    sqla.api.add_resource(CityResource)
+    sqla.create_all()
+    sqla.add(Country(code="NO"), Country(code="PE"))
+    response = sqla.post("/city", {"name": "Lima", "country": "PE"})
+    assert response.status_code == 200, response.json
+    assert response.json["country"] == "PE"
+    assert (
+        sqla.post("/city", {"name": "Oslo", "country": {"$ref": "/country/1"}}).status_code == 200
+    )
+    assert sqla.get("/city/1").json == {"$uri": "/city/1", "country": "PE", "name": "Lima"}
+    assert [c["country"] for c in sqla.get("/city").json] == ["PE", "NO"]
+    assert [c["name"] for c in sqla.get('/city?where={"country": "NO"}').json] == ["Oslo"]

@@ -301,7 +301,13 @@ class SQLAlchemyManager(RelationalManager):
                 target_manager = field.target.manager
             except RuntimeError:  # target not registered (yet)
                 continue
-            if isinstance(target_manager, SQLAlchemyManager) and target_manager.id_column is remote:
+            converters = field.target.meta.get("key_converters") or ()
+            if (
+                isinstance(target_manager, SQLAlchemyManager)
+                and target_manager.id_column is remote
+                and converters
+                and isinstance(converters[0], (RefKey, IDKey))  # written from the id alone
+            ):
                 field.id_attribute = fk_key
             else:
                 field.id_attribute = None
@@ -617,6 +623,13 @@ class SQLAlchemyManager(RelationalManager):
         local = list(prop.local_columns)
         return local[0]
 
+    def _direction(self, column: Any, reverse: bool) -> Any:
+        """Descending or ascending, nulls first when ascending on every database."""
+        clause = column.desc() if reverse else column.asc()
+        if self._dialect() == "postgresql":  # PostgreSQL alone puts nulls last ascending
+            clause = clause.nulls_last() if reverse else clause.nulls_first()
+        return clause
+
     def _order_by(self, sort: tuple[Sort, ...]) -> tuple[list[Any], list[Any]]:
         clauses: list[Any] = []
         joins: list[Any] = []
@@ -625,7 +638,7 @@ class SQLAlchemyManager(RelationalManager):
             if default:
                 attribute, reverse = _sort_attribute(default)
                 column = self._column(attribute)
-                clauses.append(column.desc() if reverse else column.asc())
+                clauses.append(self._direction(column, reverse))
         for order in sort:
             field, attribute, reverse = order[0], order[1], order[2]
             if isinstance(field, fields.ToOne):
@@ -634,7 +647,7 @@ class SQLAlchemyManager(RelationalManager):
                 column = self._id_instrumented
             else:
                 column = self._column(attribute)
-            clauses.append(column.desc() if reverse else column.asc())
+            clauses.append(self._direction(column, reverse))
         clauses.append(self._id_instrumented.asc())
         return clauses, joins
 
