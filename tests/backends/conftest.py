@@ -31,6 +31,9 @@ BACKENDS = [
     pytest.param(("sqlalchemy", "sqlite"), id="sqlalchemy-sqlite"),
     pytest.param(("sqlalchemy", "postgres"), id="sqlalchemy-postgres", marks=pytest.mark.postgres),
     pytest.param(("sqlalchemy", "mysql"), id="sqlalchemy-mysql", marks=pytest.mark.mysql),
+    pytest.param(("peewee", "sqlite"), id="peewee-sqlite"),
+    pytest.param(("peewee", "postgres"), id="peewee-postgres", marks=pytest.mark.postgres),
+    pytest.param(("peewee", "mysql"), id="peewee-mysql", marks=pytest.mark.mysql),
     pytest.param(("mongoengine", None), id="mongoengine"),
 ]
 

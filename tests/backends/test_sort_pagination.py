@@ -34,6 +34,20 @@ def test_sort_on_several_fields_in_order(client, store):
     ]
 
 
+def test_nulls_sort_first_ascending_and_last_descending(client, store):
+    seed(client)
+    ascending = titles(client.get("/book", query_string={"sort": json.dumps({"year": False})}))
+    assert ascending[0] == "100% Pure_Science"
+    assert ascending[1:] == [
+        "Origin of Species",
+        "The Malay Archipelago",
+        "Descent of Man",
+        "Island Life",
+    ]
+    descending = titles(client.get("/book", query_string={"sort": json.dumps({"year": True})}))
+    assert descending == list(reversed(ascending))
+
+
 def test_sort_by_reference(client, store):
     seed(client)
     query = {
