@@ -142,12 +142,6 @@ class Api:
             raise RuntimeError(
                 f"Resource {resource.__name__} is already registered with another Api"
             )
-        name = resource.meta.name
-        if name in self.resources:
-            raise RuntimeError(
-                f"Two resources are named {name!r}: {self.resources[name].__name__} and "
-                f"{resource.__name__}; set Meta.name on one of them"
-            )
         if issubclass(resource, ModelResource) and resource.manager is None:
             manager = resource.meta.get("manager") or self.default_manager
             if manager is None:
@@ -156,7 +150,12 @@ class Api:
                     "a default_manager (install Flask-SQLAlchemy for the SQLAlchemy one)"
                 )
             manager(resource, resource.meta.get("model"))
-            name = resource.meta.name
+        name = resource.meta.name
+        if name in self.resources:
+            raise RuntimeError(
+                f"Two resources are named {name!r}: {self.resources[name].__name__} and "
+                f"{resource.__name__}; set Meta.name on one of them"
+            )
         resource.api = self
         resource.route_prefix = f"{self.prefix}/{name}"
         resource._schema_document = None

@@ -592,6 +592,18 @@ _DATE_SCHEMA = {
 }
 
 
+def _from_milliseconds(milliseconds: int) -> datetime.datetime:
+    """An aware UTC datetime; 400 when it falls outside the years 1 to 9999."""
+    try:
+        return _EPOCH + datetime.timedelta(milliseconds=milliseconds)
+    except OverflowError:
+        from .exceptions import ValidationError
+
+        raise ValidationError(
+            [{"path": ["$date"], "validationOf": {"format": "a date between the years 1 and 9999"}}]
+        ) from None
+
+
 class Date(Raw):
     """A date on the wire as ``{"$date": milliseconds since the epoch}`` (UTC midnight)."""
 
@@ -613,7 +625,7 @@ class Date(Raw):
             self.request_validator.validate(instance)
         if instance is None:
             return None
-        return (_EPOCH + datetime.timedelta(milliseconds=instance["$date"])).date()
+        return _from_milliseconds(instance["$date"]).date()
 
 
 class DateTime(Date):
@@ -640,7 +652,7 @@ class DateTime(Date):
             self.request_validator.validate(instance)
         if instance is None:
             return None
-        value = _EPOCH + datetime.timedelta(milliseconds=instance["$date"])
+        value = _from_milliseconds(instance["$date"])
         return value.replace(tzinfo=None) if self.naive else value
 
 

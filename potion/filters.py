@@ -244,12 +244,18 @@ class InFilter(BaseFilter):
 
 
 def resolve_reference_ids(field: Any, values: list[Any]) -> list[Any]:
-    """Ids of the referenced items; references to missing items are left out."""
-    ids = []
+    """Ids of the referenced items; references to missing items are left out.
+
+    Values are grouped by key converter, so references by one natural key are
+    looked up in a single query.
+    """
+    groups: dict[int, tuple[Any, list[Any]]] = {}
     for value in values:
-        target_id = field.convert_to_id(value)
-        if target_id is not NO_MATCH:
-            ids.append(target_id)
+        converter = field.converter_for(value)
+        groups.setdefault(id(converter), (converter, []))[1].append(value)
+    ids: list[Any] = []
+    for converter, group in groups.values():
+        ids.extend(converter.convert_many_to_ids(group))
     return ids
 
 

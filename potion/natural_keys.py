@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from .exceptions import ItemNotFound
-from .filters import NO_MATCH, Condition, EqualFilter
+from .filters import NO_MATCH, Condition, EqualFilter, InFilter
 from .schema import ResourceBound
 
 __all__ = ["Key", "RefKey", "IDKey", "PropertyKey", "PropertiesKey"]
@@ -56,6 +56,11 @@ class Key(ResourceBound):
             return self.resource.manager.get_id(self.convert(value))
         except ItemNotFound:
             return NO_MATCH
+
+    def convert_many_to_ids(self, values: list[Any]) -> list[Any]:
+        """The ids of the items referenced by ``values``; missing ones are left out."""
+        ids = (self.convert_to_id(value) for value in values)
+        return [item_id for item_id in ids if item_id is not NO_MATCH]
 
 
 class RefKey(Key):
@@ -146,6 +151,17 @@ class PropertyKey(Key):
 
     def convert(self, value: Any) -> Any:
         return self.resource.manager.first(where=(self._condition(self.property, value),))
+
+    def convert_many_to_ids(self, values: list[Any]) -> list[Any]:
+        """One query for all the values (``$in`` over natural keys)."""
+        if type(self) is not PropertyKey:
+            return super().convert_many_to_ids(values)
+        field = self._field()
+        filter_ = InFilter(field=field, attribute=field.attribute or self.property)
+        converted = [field.convert(value, validate=False) for value in values]
+        where = (Condition(self.property, filter_, converted),)
+        manager = self.resource.manager
+        return [manager.get_id(item) for item in manager.instances(where=where)]
 
 
 class PropertiesKey(PropertyKey):

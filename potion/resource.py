@@ -89,6 +89,7 @@ class ResourceMeta(type):
         cls.api = None
         cls.route_prefix = "/" + meta["name"]
         cls._schema_document = None
+        cls.manager = None  # every resource has a manager of its own, never its base's
         cls._init_manager()
         return cls
 

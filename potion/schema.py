@@ -12,7 +12,13 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 from flask import Request
 
 from .encoding import loads
-from .exceptions import InvalidJSON, InvalidReference, ItemNotFound, RequestMustBeJSON
+from .exceptions import (
+    InvalidJSON,
+    InvalidReference,
+    ItemNotFound,
+    RequestMustBeJSON,
+    ValidationError,
+)
 from .validation import Validator
 
 if TYPE_CHECKING:
@@ -296,6 +302,10 @@ class FieldSet(Schema, ResourceBound):
                 result[attribute] = field.convert(value, validate=False)
             except ItemNotFound as exc:
                 raise InvalidReference([key], value, exc.resource.meta.name) from None
+            except ValidationError as exc:
+                for error in exc.errors:
+                    error["path"] = [key, *error.get("path", [])]
+                raise
         return result
 
     def parse_request(self, request: Request) -> dict[str, Any]:

@@ -547,3 +547,24 @@ def test_create_answers_200_with_location():
     assert response.status_code == 200
     assert response.headers["Location"] == "/api/note/1"
     assert response.json == {"$uri": "/api/note/1", "text": "x"}
+
+
+def test_a_subclass_of_a_registered_resource_gets_its_own_manager():
+    app = Flask(__name__)
+    api = Api(app, default_manager=MemoryManager)
+
+    class NoteResource(ModelResource):
+        class Schema:
+            text = fields.String()
+
+    class ArchivedNoteResource(NoteResource):
+        pass
+
+    api.add_resource(NoteResource)
+    api.add_resource(ArchivedNoteResource)
+    assert ArchivedNoteResource.manager is not NoteResource.manager
+    assert ArchivedNoteResource.manager.resource is ArchivedNoteResource
+    client = app.test_client()
+    assert client.post("/archivednoteresource", json={"text": "old"}).status_code == 200
+    assert client.get("/noteresource").get_json() == []
+    assert client.get("/archivednoteresource").headers["X-Total-Count"] == "1"

@@ -935,3 +935,28 @@ def test_inline_fields(library, client):
     assert response.status_code == 400
     response = client.post("/book", json={"title": "One", "sequel": {"title": 5}})
     assert response.status_code == 400
+
+
+def test_dates_outside_the_calendar_are_400_naming_the_field():
+    app = Flask(__name__)
+    api = Api(app)
+
+    class EventResource(ModelResource):
+        class Meta:
+            manager = MemoryManager
+
+        class Schema:
+            day = fields.Date()
+            moment = fields.DateTime(nullable=True)
+
+    api.add_resource(EventResource)
+    client = app.test_client()
+    response = client.post("/eventresource", json={"day": {"$date": 10**17}})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["path"] == ["day", "$date"]
+    response = client.post(
+        "/eventresource", json={"day": {"$date": 0}, "moment": {"$date": -(10**17)}}
+    )
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["path"] == ["moment", "$date"]
+    assert EventResource.manager.items == {}

@@ -121,6 +121,13 @@ def test_a_natural_key_in_where_costs_one_lookup(books):
     assert len(statements) == 3
 
 
+def test_in_over_natural_keys_costs_one_lookup(books):
+    where = '{"author": {"$in": ["Author 1", "Author 2", "Nobody", {"$ref": "/author/3"}]}}'
+    response, statements = run(books, "/book", query_string={"where": where, "per_page": 50})
+    assert len(response.json) == 18
+    assert len(statements) == 3, statements
+
+
 def test_one_item_is_one_statement(books):
     response, statements = run(books, "/book/7")
     assert response.json["author"] == {"$ref": "/author/2"}
