@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python bench/run.py            # the full benchmark (a minute or two)
+    python bench/run.py            # the full benchmark (about half a minute)
     python bench/run.py --quick    # correctness and statement counts only (CI)
 
 A SQLite database is generated from a fixed seed (1,000 authors, 10,000 books).
