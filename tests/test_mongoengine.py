@@ -1107,7 +1107,7 @@ def test_malformed_ids_are_404_never_500(client: Any, db: Any) -> None:
 
 
 def test_meta_field_options(db: Any) -> None:
-    _resources()  # the author resource the reference resolves to
+    resources = _resources()  # the author resource the reference resolves to (kept alive)
 
     class Narrow(ModelResource):
         class Meta:
@@ -1122,6 +1122,7 @@ def test_meta_field_options(db: Any) -> None:
     assert sorted(properties) == ["$uri", "author", "title", "year"]
     assert properties["year"]["readOnly"] is True
     assert "year" not in Narrow.schema.create["properties"]
+    assert resources["author"].meta.model is MeAuthor
 
 
 def test_sort_parsed_conditions_are_translated(resources: dict[str, Any]) -> None:
