@@ -11,7 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from .encoding import PotionJSONProvider, json_response
 from .exceptions import InternalError, PotionException
-from .resource import HYPER_SCHEMA, ModelResource
+from .resource import HYPER_SCHEMA, ModelResource, Resource
 from .settings import DEFAULTS, setting
 
 __all__ = ["Api"]
@@ -150,6 +150,13 @@ class Api:
                     "a default_manager (install Flask-SQLAlchemy for the SQLAlchemy one)"
                 )
             manager(resource, resource.meta.get("model"))
+        if resource.manager is None and resource.read_item is Resource.read_item:
+            item_routes = sorted(r.rel for r in resource.routes.values() if r.is_item_route)
+            if item_routes:
+                raise RuntimeError(
+                    f"{resource.__name__} has item routes ({', '.join(item_routes)}) but no "
+                    "manager to load items: make it a ModelResource or override read_item(id)"
+                )
         name = resource.meta.name
         if name in self.resources:
             raise RuntimeError(

@@ -233,7 +233,7 @@ class Route:
     def rule_factory(self, resource: Any, relative: bool = False) -> str:
         rule = self.relative_rule(resource)
         if self.is_item_route:
-            rule = f"/<{resource.meta.id_converter}:id>{rule}"
+            rule = f"/<{resource.meta.get('id_converter') or 'string'}:id>{rule}"
         return rule if relative else resource.route_prefix + rule
 
     def link(self, resource: Any) -> dict[str, Any]:

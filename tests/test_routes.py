@@ -17,6 +17,7 @@ from potion import (
     fields,
 )
 from potion.backends.memory import MemoryManager
+from potion.exceptions import ItemNotFound
 from potion.routes import to_camel_case
 from potion.schema import FieldSet
 
@@ -736,3 +737,31 @@ def test_relation_add_is_idempotent(library, client):
     response = client.get("/author/1/books")
     assert response.json == [{"$ref": "/book/1"}]
     assert response.headers["X-Total-Count"] == "1"
+
+
+def test_item_routes_on_a_plain_resource_need_a_way_to_load_items():
+    class Orphan(Resource):
+        @ItemRoute.GET
+        def size(self, item) -> fields.Integer():
+            return len(item)
+
+    with pytest.raises(RuntimeError, match="override read_item"):
+        Api(Flask(__name__)).add_resource(Orphan)
+
+    class Words(Resource):
+        def read_item(self, id):
+            if id not in ("potion", "flask"):
+                raise ItemNotFound(type(self), id=id)
+            return id
+
+        @ItemRoute.GET
+        def size(self, word) -> fields.Integer():
+            return len(word)
+
+    app = Flask(__name__)
+    Api(app).add_resource(Words)
+    client = app.test_client()
+    assert client.get("/words/potion/size").get_json() == 6
+    response = client.get("/words/nope/size")
+    assert response.status_code == 404
+    assert response.get_json()["item"] == {"$id": "nope", "$type": "words"}
