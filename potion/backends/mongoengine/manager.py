@@ -41,23 +41,23 @@ from mongoengine import signals as me_signals
 from mongoengine.base import BaseDocument, BaseField
 from mongoengine.errors import LookUpError
 
-from .. import fields, filters, signals
-from ..exceptions import (
+from ... import fields, filters, signals
+from ...exceptions import (
     BackendConflict,
     DuplicateKey,
     IntegrityViolation,
     ItemNotFound,
     PageNotFound,
 )
-from ..fields import _ResourceReference
-from ..filters import NO_MATCH
-from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
-from ..pagination import Pagination
-from . import Manager
+from ...fields import _ResourceReference
+from ...filters import NO_MATCH
+from ...natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
+from ...pagination import Pagination
+from .. import Manager
 
 __all__ = ["MongoEngineManager", "ObjectIdString"]
 
-log = logging.getLogger(__name__)
+log = logging.getLogger(__package__)
 
 OBJECT_ID_PATTERN = "^[0-9a-fA-F]{24}$"
 _REFERENCE_FIELDS = (me_fields.ReferenceField, me_fields.LazyReferenceField)
