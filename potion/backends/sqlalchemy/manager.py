@@ -20,8 +20,8 @@ from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from .. import fields, filters, signals
-from ..exceptions import (
+from ... import fields, filters, signals
+from ...exceptions import (
     BackendConflict,
     DuplicateKey,
     IntegrityViolation,
@@ -29,11 +29,11 @@ from ..exceptions import (
     PageNotFound,
     PotionException,
 )
-from ..filters import NO_MATCH, Condition, Sort, like_escape
-from ..natural_keys import IDKey, RefKey
-from ..pagination import Pagination
-from . import RelationalManager
-from .sqlerrors import (
+from ...filters import NO_MATCH, Condition, Sort, like_escape
+from ...natural_keys import IDKey, RefKey
+from ...pagination import Pagination
+from .. import RelationalManager
+from ..sqlerrors import (
     classify_integrity_error,
     failing_table,
     statement_target,

@@ -1,0 +1,18 @@
+"""The SQLAlchemy backend (Flask-SQLAlchemy 3 / SQLAlchemy 2).
+
+Fields are inferred from the model's columns; filters, sorting, counting and
+paging are SQL.  Lists and single items served by the built-in routes select
+only the columns the schema needs and format the rows directly (no ORM objects
+are built, references are formatted from foreign keys); writes and custom routes
+work on ORM objects.  Every write is one transaction with its signals inside.
+
+SQLAlchemy is imported by this package only, never by ``import potion``.
+"""
+
+from __future__ import annotations
+
+from .manager import EnumField as EnumField
+from .manager import SQLAlchemyManager as SQLAlchemyManager
+from .manager import field_for_column as field_for_column
+
+__all__ = ["SQLAlchemyManager", "EnumField", "field_for_column"]
