@@ -27,7 +27,10 @@ Transactions
 
 from __future__ import annotations
 
+from .base import OBJECT_ID_PATTERN as OBJECT_ID_PATTERN
+from .inference import ObjectIdString as ObjectIdString
+from .inference import infer_field as infer_field
+from .manager import IDOrPropertyKey as IDOrPropertyKey
 from .manager import MongoEngineManager as MongoEngineManager
-from .manager import ObjectIdString as ObjectIdString
 
 __all__ = ["MongoEngineManager", "ObjectIdString"]

@@ -1,0 +1,107 @@
+"""Rollback by undoing: the journal of the documents a Potion write changed.
+
+MongoDB has no multi-document transactions on a standalone server (nor does
+mongomock).  While a write is open, every document saved through MongoEngine (by
+the manager or by a signal receiver) and every document the manager deletes or
+changes a relation of is remembered as stored; a rollback puts them back in
+reverse order.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+from typing import Any, Callable
+
+from mongoengine import signals as me_signals
+
+from .base import _id_to_mongo
+
+log = logging.getLogger(__package__)
+
+_undo_log: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "potion_mongoengine_undo", default=None
+)
+_TRANSACTION_KEY = hash("potion.backends.mongoengine")
+
+
+def _remember(action: Callable[[], None]) -> None:
+    undo = _undo_log.get()
+    if undo is not None:
+        undo.append(action)
+
+
+def _snapshot(document: Any) -> None:
+    """Remember how ``document`` is stored now, to put it back on rollback."""
+    if _undo_log.get() is None:
+        return
+    collection = type(document)._get_collection()
+    pk = document.pk
+    if pk is None:
+        # a new document: delete it again once it has its id
+        def forget() -> None:
+            if document.pk is not None:
+                collection.delete_one({"_id": _id_to_mongo(document)})
+
+        _remember(forget)
+        return
+    key = _id_to_mongo(document)
+    stored = collection.find_one({"_id": key})
+
+    def restore() -> None:
+        if stored is None:
+            collection.delete_one({"_id": key})
+        else:
+            collection.replace_one({"_id": key}, stored, upsert=True)
+
+    _remember(restore)
+
+
+def _on_save(sender: Any, document: Any, created: bool = False, **kwargs: Any) -> None:
+    _snapshot(document)
+
+
+def _on_bulk_insert(sender: Any, documents: Any, loaded: bool = False, **kwargs: Any) -> None:
+    if _undo_log.get() is None:
+        return
+    collection = sender._get_collection()
+    ids = [_id_to_mongo(doc) for doc in documents if doc is not None]
+    _remember(lambda: collection.delete_many({"_id": {"$in": ids}}))
+
+
+_receivers_connected = False
+
+
+def _connect_receivers() -> None:
+    global _receivers_connected
+    if _receivers_connected or not me_signals.signals_available:
+        return
+    me_signals.pre_save_post_validation.connect(_on_save, weak=False)
+    me_signals.post_bulk_insert.connect(_on_bulk_insert, weak=False)
+    _receivers_connected = True
+
+
+class UndoMixin:
+    """The manager's transactions: begin a journal, drop it on commit, replay it on rollback."""
+
+    def _transaction_key(self) -> int:
+        return _TRANSACTION_KEY
+
+    def _begin(self) -> None:
+        _undo_log.set([])
+
+    def _commit(self) -> None:
+        _undo_log.set(None)
+
+    # Without multi-document transactions a write cannot be held back: flushing
+    # makes it final, as committing does.
+    _flush = _commit
+
+    def _rollback(self) -> None:
+        undo = _undo_log.get() or []
+        _undo_log.set(None)
+        for action in reversed(undo):
+            try:
+                action()
+            except Exception:  # keep undoing the rest
+                log.exception("Potion could not undo a MongoDB write")
