@@ -11,8 +11,8 @@ SQLAlchemy is imported by this package only, never by ``import potion``.
 
 from __future__ import annotations
 
-from .manager import EnumField as EnumField
+from .inference import EnumField as EnumField
+from .inference import field_for_column as field_for_column
 from .manager import SQLAlchemyManager as SQLAlchemyManager
-from .manager import field_for_column as field_for_column
 
 __all__ = ["SQLAlchemyManager", "EnumField", "field_for_column"]

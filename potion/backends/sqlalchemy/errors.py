@@ -1,0 +1,173 @@
+"""Integrity errors as 409 and 400 answers naming the field (and the table) that refused."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import orm
+
+from ...exceptions import BackendConflict, DuplicateKey, IntegrityViolation, PotionException
+from ..sqlerrors import (
+    classify_integrity_error,
+    failing_table,
+    statement_target,
+    statement_values,
+)
+from .base import SQLAlchemyBase
+
+
+class ErrorsMixin(SQLAlchemyBase):
+    """Reads the database's error and names the field (and the table) that refused."""
+
+    def translate_error(self, exc: BaseException) -> PotionException | None:
+        if isinstance(exc, PotionException):
+            return None
+        if isinstance(exc, sa_exc.IntegrityError):
+            return self._integrity_error(exc)
+        if isinstance(exc, sa_exc.DataError):
+            return IntegrityViolation(
+                [{"path": [], "validationOf": {"type": "storable"}}],
+                message="The database cannot store a value of this item (too long or out of range)",
+            )
+        return None
+
+    def _integrity_error(self, exc: sa_exc.IntegrityError) -> PotionException:
+        """A 409 or 400 for an integrity error, naming the fields when it can.
+
+        The table written by the failing statement tells whose constraint failed:
+        this resource's own (a duplicate, a missing value, a dangling reference:
+        the fields are named) or another table's whose rows still point at the
+        item being deleted (409, ``referencedBy``).
+        """
+        dialect = self._dialect()
+        table: Any = self.mapper.local_table
+        verb, written_name = statement_target(exc.statement)
+        if written_name is None or written_name == table.name:
+            written = table
+        else:
+            written = table.metadata.tables.get(written_name)
+        kind, columns = classify_integrity_error(
+            exc, dialect, written if written is not None else table
+        )
+        debug = {"exception_message": str(exc.orig), "statement": exc.statement}
+        reported = failing_table(exc, dialect)  # the table the error itself names
+        name = self.resource.meta.name
+
+        def referenced_from(other: str | None) -> PotionException:
+            other = other or "another table"
+            return BackendConflict(
+                f"This {name} is still referenced from {other}",
+                errors=[{"path": [], "validationOf": {"referencedBy": other}}],
+                debug_info=debug,
+            )
+
+        if written is not table:
+            # a write to another table: rows there that pointed at this item
+            if kind == "not_null" and verb == "update" and written is not None:
+                pointing = {
+                    fk.parent.name for fk in written.foreign_keys if fk.column.table is table
+                }
+                if set(columns) & pointing:
+                    return referenced_from(written.name)
+            what = f"{written_name}.{', '.join(columns)}" if columns else written_name
+            if kind == "unique":
+                return DuplicateKey(
+                    f"A row of {written_name} with this {what} already exists",
+                    errors=[{"path": [], "validationOf": {"unique": columns}}],
+                    debug_info=debug,
+                )
+            return IntegrityViolation(
+                [{"path": [], "validationOf": {kind: columns}}],
+                message=f"The database refused the write to {what}",
+            )
+
+        if kind == "foreign_key" and (
+            verb == "delete" or (reported is not None and reported != table.name)
+        ):
+            if reported is None or reported == table.name:
+                reported = _referencing_table(table)
+            return referenced_from(reported)
+        if kind == "foreign_key" and not columns:
+            columns = self._dangling_columns(exc)
+
+        keys = [self._field_key(c) for c in columns]
+        if kind == "unique":
+            errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
+            names = ", ".join(keys) or "a unique value"
+            return DuplicateKey(
+                f"An item with this {names} already exists", errors=errors, debug_info=debug
+            )
+        if kind == "not_null":
+            errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
+            return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
+        if kind == "foreign_key":
+            errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
+            return IntegrityViolation(
+                errors, message="A reference points to an item that does not exist"
+            )
+        return BackendConflict(debug_info=debug)
+
+    def _dangling_columns(self, exc: sa_exc.IntegrityError) -> list[str]:
+        """The foreign keys of a failed write that point nowhere (SQLite does not say)."""
+        params = statement_values(exc.statement, exc.params)
+        candidates = [
+            fk
+            for fk in self.mapper.local_table.foreign_keys
+            if params.get(fk.parent.name) is not None
+        ]
+        if len(candidates) <= 1:
+            return [fk.parent.name for fk in candidates]
+        dangling = []
+        with self.session.get_bind(self.mapper).engine.connect() as connection:
+            for fk in candidates:
+                query = sa.select(sa.literal(1)).where(fk.column == params[fk.parent.name])
+                if connection.execute(query.limit(1)).first() is None:
+                    dangling.append(fk.parent.name)
+        return dangling or [fk.parent.name for fk in candidates]
+
+    def _field_key(self, column_name: str) -> str:
+        try:
+            prop = self.mapper.get_property_by_column(self.mapper.local_table.c[column_name])
+        except (KeyError, orm.exc.UnmappedColumnError):
+            return column_name
+        key = prop.key
+        if key in self._fk_fields:
+            return self._fk_fields[key]
+        for field_key, field in self.resource.schema.fields.items():
+            if (field.attribute or field_key) == key:
+                return field_key
+        return key
+
+    def _flush_relation(self, attribute: str, target_resource: Any) -> None:
+        """Flush a change of a collection; a child that cannot leave it is a 400."""
+        try:
+            self.session.flush()
+        except sa_exc.IntegrityError as exc:
+            target = target_resource.manager
+            if isinstance(target, ErrorsMixin):
+                kind, columns = classify_integrity_error(
+                    exc, self._dialect(), target.mapper.local_table
+                )
+                if kind == "not_null" and all(c in target.mapper.local_table.c for c in columns):
+                    keys = [target._field_key(c) for c in columns] or [attribute]
+                    name = target.resource.meta.name
+                    raise IntegrityViolation(
+                        [{"path": [], "validationOf": {"required": keys}}],
+                        message=(
+                            f"A {name} cannot be without its {', '.join(keys)}: "
+                            f"it cannot be removed from {attribute}"
+                        ),
+                    ) from exc
+            raise
+
+
+def _referencing_table(table: Any) -> str | None:
+    """The one table with a foreign key to ``table``, if there is exactly one."""
+    names = {
+        other.name
+        for other in table.metadata.tables.values()
+        if other is not table and any(fk.column.table is table for fk in other.foreign_keys)
+    }
+    return names.pop() if len(names) == 1 else None
