@@ -539,7 +539,7 @@ def test_where_on_datetimes(client: Any) -> None:
     assert titles(where(client, {"updated": between})) == ["Origin of Species", "Island Life"]
 
 
-def test_where_becomes_one_mongodb_query(resources: dict[str, Any]) -> None:
+def test_where_becomes_one_mongodb_query(resources: dict[str, Any], app: Flask) -> None:
     manager = resources["book"].manager
     conditions = parse_where(
         json.dumps(
@@ -1107,8 +1107,6 @@ def test_malformed_ids_are_404_never_500(client: Any, db: Any) -> None:
 
 
 def test_meta_field_options(db: Any) -> None:
-    resources = _resources()  # the author resource the reference resolves to (kept alive)
-
     class Narrow(ModelResource):
         class Meta:
             name = "book"
@@ -1118,11 +1116,28 @@ def test_meta_field_options(db: Any) -> None:
             exclude_fields = ("rating",)
             read_only_fields = ("year",)
 
+    api = Api(Flask(__name__))
+    api.add_resource(Narrow)
+    api.add_resource(_resources()["author"])  # the resource the reference resolves to
+
     properties = Narrow.schema.response["properties"]
     assert sorted(properties) == ["$uri", "author", "title", "year"]
     assert properties["year"]["readOnly"] is True
     assert "year" not in Narrow.schema.create["properties"]
-    assert resources["author"].meta.model is MeAuthor
+
+
+def test_references_resolve_through_the_api(db: Any) -> None:
+    resources = _resources()
+    reference = resources["book"].schema.fields["author"]
+    with pytest.raises(RuntimeError, match="BookResource is not registered with an Api yet"):
+        reference.target
+    api = Api(Flask(__name__))
+    api.add_resource(resources["book"])
+    with pytest.raises(RuntimeError, match="No resource has Meta.model = MeAuthor"):
+        reference.target
+    api.add_resource(resources["author"])
+    assert reference.target is resources["author"]
+    assert resources["book"].schema.response["properties"]["author"]
 
 
 def test_sort_parsed_conditions_are_translated(resources: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import weakref
 from typing import Any
 
 from bson import DBRef, ObjectId
@@ -37,31 +36,36 @@ class ObjectIdString(fields.String):
         return instance
 
 
+def resource_for_document(document: type, referrer: Any = None) -> Any:
+    """The resource serving ``document``: ``referrer`` itself, or one of its Api's.
+
+    As with ``ToOne("name")``, the lookup goes through the Api the referring
+    resource is registered with, when the reference is first needed, so resources
+    may be added in any order; the first one registered for the document wins.
+    """
+    if referrer is not None and referrer.meta.get("model") is document:
+        return referrer
+    name = getattr(referrer, "__name__", referrer)
+    api = getattr(referrer, "api", None)
+    if api is None:
+        raise RuntimeError(
+            f"Cannot resolve the resource of {document.__name__} referenced from {name}: "
+            f"{name} is not registered with an Api yet"
+        )
+    for resource in api.resources.values():
+        if resource.meta.get("model") is document:
+            return resource
+    raise RuntimeError(
+        f"No resource has Meta.model = {document.__name__}; add one to the Api "
+        f"(needed by a reference from {name})"
+    )
+
+
 class _ModelReference(_ResourceReference):
     """The resource whose ``Meta.model`` is a given Document class."""
 
     def resolve(self, binding: Any) -> Any:
-        document = self.value
-        if binding is not None and binding.meta.get("model") is document:
-            return binding
-        api = getattr(binding, "api", None)
-        candidates = list(api.resources.values()) if api is not None else []
-        # not registered yet: the latest resource created for the document
-        for ref in reversed(_managed_resources):
-            resource = ref()
-            if resource is not None and resource.api in (None, api):
-                candidates.append(resource)
-        for resource in candidates:
-            if resource.meta.get("model") is document:
-                return resource
-        raise RuntimeError(
-            f"No resource has Meta.model = {document.__name__}; add one to the Api "
-            f"(needed by a reference from {getattr(binding, '__name__', binding)})"
-        )
-
-
-#: Resources managed by this backend, to resolve references before ``add_resource``.
-_managed_resources: list[weakref.ref[Any]] = []
+        return resource_for_document(self.value, binding)
 
 
 class _ModelToOne(fields.ToOne):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import mongoengine
@@ -18,7 +17,7 @@ from ...pagination import Pagination
 from .. import Manager
 from .base import _REFERENCE_FIELDS, _id_to_mongo, _key_to_mongo, _reference_pk, _Stored
 from .errors import ErrorsMixin
-from .inference import ObjectIdString, _managed_resources, infer_field
+from .inference import ObjectIdString, infer_field
 from .queries import _OPERATORS, QueryMixin, _reference_condition
 from .undo import UndoMixin, _connect_receivers, _snapshot
 
@@ -93,8 +92,6 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             self.id_field = inferred
         self._import_fields(resource, meta)
         self._add_identity_fields(resource, meta)
-        _managed_resources[:] = [ref for ref in _managed_resources if ref() is not None]
-        _managed_resources.append(weakref.ref(resource))
 
     def _import_fields(self, resource: Any, meta: Any) -> None:
         include = meta.get("include_fields")
