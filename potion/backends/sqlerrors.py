@@ -2,7 +2,8 @@
 
 Shared by the SQL backends.  Works from the DB-API error of SQLite, PostgreSQL
 (psycopg2 and psycopg 3) and MariaDB/MySQL (PyMySQL, mysqlclient), so the API can
-answer 409 or 400 naming the field instead of a bare 500.
+answer 409 or 400 naming the field instead of a bare 500.  The ``error_for_*``
+functions build those answers once the backend knows the kind and the names.
 """
 
 from __future__ import annotations
@@ -10,9 +11,15 @@ from __future__ import annotations
 import re
 from typing import Any, Iterable, Sequence
 
+from ..exceptions import BackendConflict, DuplicateKey, IntegrityViolation, PotionException
+
 __all__ = [
     "classify_integrity_error",
     "constraints_of_table",
+    "error_for_fields",
+    "error_for_other_table",
+    "error_for_referenced_item",
+    "error_for_unremovable_child",
     "failing_table",
     "statement_target",
     "statement_values",
@@ -188,3 +195,72 @@ def classify_integrity_error(
             return "foreign_key", columns
         return "other", []
     return "other", []
+
+
+# -- the answers ---------------------------------------------------------------
+
+
+def error_for_fields(kind: str, keys: list[str], debug: dict[str, Any]) -> PotionException:
+    """The answer to ``kind`` of integrity error on the resource's own fields ``keys``.
+
+    A duplicate is a 409 (:class:`DuplicateKey`), a missing value or a dangling
+    reference a 400 (:class:`IntegrityViolation`), anything else a 409.
+    """
+    if kind == "unique":
+        errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
+        names = ", ".join(keys) or "a unique value"
+        return DuplicateKey(
+            f"An item with this {names} already exists", errors=errors, debug_info=debug
+        )
+    if kind == "not_null":
+        errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
+        return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
+    if kind == "foreign_key":
+        errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
+        return IntegrityViolation(
+            errors, message="A reference points to an item that does not exist"
+        )
+    return BackendConflict(debug_info=debug)
+
+
+def error_for_other_table(
+    table: str, kind: str, columns: list[str], debug: dict[str, Any]
+) -> PotionException:
+    """The answer when a write to another table (a link table, a child's foreign key) fails.
+
+    A duplicate there is a 409, anything else a 400; both name ``table`` and its ``columns``.
+    """
+    what = f"{table}.{', '.join(columns)}" if columns else table
+    if kind == "unique":
+        return DuplicateKey(
+            f"A row of {table} with this {what} already exists",
+            errors=[{"path": [], "validationOf": {"unique": columns}}],
+            debug_info=debug,
+        )
+    return IntegrityViolation(
+        [{"path": [], "validationOf": {kind: columns}}],
+        message=f"The database refused the write to {what}",
+    )
+
+
+def error_for_referenced_item(
+    name: str, referencing: str | None, debug: dict[str, Any]
+) -> BackendConflict:
+    """409: an item of resource ``name`` is still referenced from rows of ``referencing``."""
+    referencing = referencing or "another table"
+    return BackendConflict(
+        f"This {name} is still referenced from {referencing}",
+        errors=[{"path": [], "validationOf": {"referencedBy": referencing}}],
+        debug_info=debug,
+    )
+
+
+def error_for_unremovable_child(name: str, keys: list[str], relation: str) -> IntegrityViolation:
+    """400: an item of resource ``name`` cannot leave ``relation``, it needs its ``keys``."""
+    return IntegrityViolation(
+        [{"path": [], "validationOf": {"required": keys}}],
+        message=(
+            f"A {name} cannot be without its {', '.join(keys)}: "
+            f"it cannot be removed from {relation}"
+        ),
+    )

@@ -8,8 +8,14 @@ from typing import Any
 
 import peewee
 
-from ...exceptions import BackendConflict, DuplicateKey, IntegrityViolation, PotionException
-from ..sqlerrors import classify_integrity_error, failing_table
+from ...exceptions import IntegrityViolation, PotionException
+from ..sqlerrors import (
+    classify_integrity_error,
+    error_for_fields,
+    error_for_other_table,
+    error_for_referenced_item,
+    failing_table,
+)
 from .base import PeeweeBase
 
 #: ``(model, operation, item)`` of the last write statement (names fields in errors).
@@ -42,46 +48,16 @@ class ErrorsMixin(PeeweeBase):
         if operation == "delete":
             # Deleting a row that others still refer to.
             referencing = table_name or _referencing_table(str(orig)) or self._referencing_guess()
-            return BackendConflict(
-                f"This {self.resource.meta.name} is still referenced from {referencing}",
-                errors=[{"path": [], "validationOf": {"referencedBy": referencing}}],
-                debug_info=debug,
-            )
+            return error_for_referenced_item(self.resource.meta.name, referencing, debug)
         if table_name is not None:
             model = self._model_for_table(table_name) or model
         kind, columns = classify_integrity_error(orig, dialect, _constraints(model))
         if model is not self.model:
             # a write to another table (a link table, a child's foreign key)
-            table = model._meta.table_name
-            what = f"{table}.{', '.join(columns)}" if columns else table
-            if kind == "unique":
-                return DuplicateKey(
-                    f"A row of {table} with this {what} already exists",
-                    errors=[{"path": [], "validationOf": {"unique": columns}}],
-                    debug_info=debug,
-                )
-            return IntegrityViolation(
-                [{"path": [], "validationOf": {kind: columns}}],
-                message=f"The database refused the write to {what}",
-            )
+            return error_for_other_table(model._meta.table_name, kind, columns, debug)
         if kind == "foreign_key" and not columns and item is not None:
             columns = _dangling_columns(model, item)
-        keys = [self._field_key(model, c) for c in columns]
-        if kind == "unique":
-            errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
-            names = ", ".join(keys) or "a unique value"
-            return DuplicateKey(
-                f"An item with this {names} already exists", errors=errors, debug_info=debug
-            )
-        if kind == "not_null":
-            errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
-            return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
-        if kind == "foreign_key":
-            errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
-            return IntegrityViolation(
-                errors, message="A reference points to an item that does not exist"
-            )
-        return BackendConflict(debug_info=debug)
+        return error_for_fields(kind, [self._field_key(model, c) for c in columns], debug)
 
     def _referencing_guess(self) -> str:
         tables = sorted({m._meta.table_name for m in self.model._meta.backrefs.values()})

@@ -9,9 +9,10 @@ from typing import Any
 import peewee
 
 from ... import fields, filters, signals
-from ...exceptions import IntegrityViolation, ItemNotFound, PageNotFound
+from ...exceptions import ItemNotFound, PageNotFound
 from ...pagination import Pagination
 from .. import RelationalManager
+from ..sqlerrors import error_for_unremovable_child
 from .errors import ErrorsMixin
 from .inference import _ModelToOne, _OrderedToMany, _resources_by_model, field_for_peewee_field
 from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of
@@ -471,13 +472,7 @@ class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
                 removed = target_item.__data__.get(relation.name) == parent_value
                 if removed and not relation.null:
                     key = _schema_key(target_resource, relation)
-                    raise IntegrityViolation(
-                        [{"path": [], "validationOf": {"required": [key]}}],
-                        message=(
-                            f"A {target_resource.meta.name} cannot be without its {key}: "
-                            f"it cannot be removed from {attribute}"
-                        ),
-                    )
+                    raise error_for_unremovable_child(target_resource.meta.name, [key], attribute)
                 if removed:
                     setattr(target_item, relation.name, None)
                     child_model = type(target_item)

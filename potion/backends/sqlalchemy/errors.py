@@ -8,9 +8,13 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from ...exceptions import BackendConflict, DuplicateKey, IntegrityViolation, PotionException
+from ...exceptions import IntegrityViolation, PotionException
 from ..sqlerrors import (
     classify_integrity_error,
+    error_for_fields,
+    error_for_other_table,
+    error_for_referenced_item,
+    error_for_unremovable_child,
     failing_table,
     statement_target,
     statement_values,
@@ -55,59 +59,25 @@ class ErrorsMixin(SQLAlchemyBase):
         reported = failing_table(exc, dialect)  # the table the error itself names
         name = self.resource.meta.name
 
-        def referenced_from(other: str | None) -> PotionException:
-            other = other or "another table"
-            return BackendConflict(
-                f"This {name} is still referenced from {other}",
-                errors=[{"path": [], "validationOf": {"referencedBy": other}}],
-                debug_info=debug,
-            )
-
-        if written is not table:
+        if written_name is not None and written is not table:
             # a write to another table: rows there that pointed at this item
             if kind == "not_null" and verb == "update" and written is not None:
                 pointing = {
                     fk.parent.name for fk in written.foreign_keys if fk.column.table is table
                 }
                 if set(columns) & pointing:
-                    return referenced_from(written.name)
-            what = f"{written_name}.{', '.join(columns)}" if columns else written_name
-            if kind == "unique":
-                return DuplicateKey(
-                    f"A row of {written_name} with this {what} already exists",
-                    errors=[{"path": [], "validationOf": {"unique": columns}}],
-                    debug_info=debug,
-                )
-            return IntegrityViolation(
-                [{"path": [], "validationOf": {kind: columns}}],
-                message=f"The database refused the write to {what}",
-            )
+                    return error_for_referenced_item(name, written.name, debug)
+            return error_for_other_table(written_name, kind, columns, debug)
 
         if kind == "foreign_key" and (
             verb == "delete" or (reported is not None and reported != table.name)
         ):
             if reported is None or reported == table.name:
                 reported = _referencing_table(table)
-            return referenced_from(reported)
+            return error_for_referenced_item(name, reported, debug)
         if kind == "foreign_key" and not columns:
             columns = self._dangling_columns(exc)
-
-        keys = [self._field_key(c) for c in columns]
-        if kind == "unique":
-            errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
-            names = ", ".join(keys) or "a unique value"
-            return DuplicateKey(
-                f"An item with this {names} already exists", errors=errors, debug_info=debug
-            )
-        if kind == "not_null":
-            errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
-            return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")
-        if kind == "foreign_key":
-            errors = [{"path": [k], "validationOf": {"$ref": k}} for k in keys]
-            return IntegrityViolation(
-                errors, message="A reference points to an item that does not exist"
-            )
-        return BackendConflict(debug_info=debug)
+        return error_for_fields(kind, [self._field_key(c) for c in columns], debug)
 
     def _dangling_columns(self, exc: sa_exc.IntegrityError) -> list[str]:
         """The foreign keys of a failed write that point nowhere (SQLite does not say)."""
@@ -153,13 +123,7 @@ class ErrorsMixin(SQLAlchemyBase):
                 if kind == "not_null" and all(c in target.mapper.local_table.c for c in columns):
                     keys = [target._field_key(c) for c in columns] or [attribute]
                     name = target.resource.meta.name
-                    raise IntegrityViolation(
-                        [{"path": [], "validationOf": {"required": keys}}],
-                        message=(
-                            f"A {name} cannot be without its {', '.join(keys)}: "
-                            f"it cannot be removed from {attribute}"
-                        ),
-                    ) from exc
+                    raise error_for_unremovable_child(name, keys, attribute) from exc
             raise
 
 
