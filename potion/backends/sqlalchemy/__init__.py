@@ -11,8 +11,16 @@ SQLAlchemy is imported by this package only, never by ``import potion``.
 
 from __future__ import annotations
 
+from .fields import InlineModel as InlineModel
+from .filters import SQLAlchemyBaseFilter as SQLAlchemyBaseFilter
 from .inference import EnumField as EnumField
 from .inference import field_for_column as field_for_column
 from .manager import SQLAlchemyManager as SQLAlchemyManager
 
-__all__ = ["SQLAlchemyManager", "EnumField", "field_for_column"]
+__all__ = [
+    "SQLAlchemyManager",
+    "EnumField",
+    "InlineModel",
+    "SQLAlchemyBaseFilter",
+    "field_for_column",
+]
