@@ -457,3 +457,58 @@ def test_self_reference(sqla):
     ]
     assert sqla.delete("/category/2/children/3").status_code == 204
     assert sqla.rows("select parent_id from category where id = 3") == [(None,)]
+
+
+def test_a_reference_may_name_the_target_model(sqla):
+    db = sqla.db
+
+    class Owner(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(40), nullable=False)
+
+    class Pet(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        owner_id = db.Column(db.Integer, db.ForeignKey(Owner.id), nullable=False)
+        owner = db.relationship(Owner)
+
+    class PetResource(ModelResource):
+        class Meta:
+            model = Pet
+
+        class Schema:
+            owner = fields.ToOne(Owner)  # the model: its resource is found on the Api
+
+    class OwnerResource(ModelResource):
+        class Meta:
+            model = Owner
+
+    sqla.api.add_resource(PetResource)
+    sqla.api.add_resource(OwnerResource)
+    sqla.create_all()
+    assert sqla.post("/owner", json={"name": "Ann"}).status_code == 200
+    response = sqla.post("/pet", json={"owner": {"$ref": "/owner/1"}})
+    assert response.status_code == 200, response.json
+    assert response.json["owner"] == {"$ref": "/owner/1"}
+
+
+def test_a_reference_to_a_model_without_a_resource_says_so(sqla):
+    db = sqla.db
+
+    class Kennel(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+
+    class Dog(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        kennel_id = db.Column(db.Integer, db.ForeignKey(Kennel.id))
+        kennel = db.relationship(Kennel)
+
+    class DogResource(ModelResource):
+        class Meta:
+            model = Dog
+
+        class Schema:
+            kennel = fields.ToOne(Kennel, nullable=True)
+
+    sqla.api.add_resource(DogResource)
+    with pytest.raises(RuntimeError, match="No resource has Meta.model = Kennel"):
+        DogResource.schema.fields["kennel"].target

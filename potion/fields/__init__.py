@@ -28,6 +28,7 @@ from .references import ItemUri as ItemUri
 from .references import ToMany as ToMany
 from .references import ToOne as ToOne
 from .references import _ResourceReference as _ResourceReference
+from .references import resource_for_model as resource_for_model
 from .scalars import UUID as UUID
 from .scalars import Boolean as Boolean
 from .scalars import Email as Email

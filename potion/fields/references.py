@@ -12,8 +12,32 @@ from .containers import Array
 __all__ = ["ToOne", "ToMany", "Inline", "ItemType", "ItemUri"]
 
 
+def resource_for_model(model: t.Any, referrer: t.Any) -> t.Any:
+    """The resource whose ``Meta.model`` is ``model``: ``referrer`` itself, or one of
+    the resources registered on the referrer's Api (the first one registered wins).
+    """
+    if referrer is not None and referrer.meta.get("model") is model:
+        return referrer
+    name = getattr(referrer, "__name__", referrer)
+    model_name = getattr(model, "__name__", model)
+    api = getattr(referrer, "api", None)
+    if api is None:
+        raise RuntimeError(
+            f"Cannot resolve the resource of {model_name} referenced from {name}: "
+            f"{name} is not registered with an Api yet"
+        )
+    for resource in api.resources.values():
+        if resource.meta.get("model") is model:
+            return resource
+    raise RuntimeError(
+        f"No resource has Meta.model = {model_name}; add one to the Api "
+        f"(needed by a reference from {name})"
+    )
+
+
 class _ResourceReference:
-    """Resolves a resource given as class, registered name, ``module.Class`` or ``self``."""
+    """Resolves a resource given as class, registered name, ``module.Class``, ``self``,
+    or a model class (the resource whose ``Meta.model`` it is, on the same Api)."""
 
     def __init__(self, value: t.Any) -> None:
         self.value = value
@@ -25,7 +49,9 @@ class _ResourceReference:
                 raise RuntimeError("A reference to 'self' must be bound to a resource")
             return binding
         if isinstance(value, type):
-            return value
+            from ..resource import Resource
+
+            return value if issubclass(value, Resource) else resource_for_model(value, binding)
         if isinstance(value, str):
             api = getattr(binding, "api", None) if binding is not None else None
             if api is not None and value in api.resources:

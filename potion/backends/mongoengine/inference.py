@@ -10,7 +10,6 @@ from mongoengine import fields as me_fields
 from mongoengine.base import BaseDocument, BaseField
 
 from ... import fields
-from ...fields import _ResourceReference
 from .base import _OBJECT_ID, _REFERENCE_FIELDS, OBJECT_ID_PATTERN
 
 
@@ -36,44 +35,11 @@ class ObjectIdString(fields.String):
         return instance
 
 
-def resource_for_document(document: type, referrer: Any = None) -> Any:
-    """The resource serving ``document``: ``referrer`` itself, or one of its Api's.
-
-    As with ``ToOne("name")``, the lookup goes through the Api the referring
-    resource is registered with, when the reference is first needed, so resources
-    may be added in any order; the first one registered for the document wins.
-    """
-    if referrer is not None and referrer.meta.get("model") is document:
-        return referrer
-    name = getattr(referrer, "__name__", referrer)
-    api = getattr(referrer, "api", None)
-    if api is None:
-        raise RuntimeError(
-            f"Cannot resolve the resource of {document.__name__} referenced from {name}: "
-            f"{name} is not registered with an Api yet"
-        )
-    for resource in api.resources.values():
-        if resource.meta.get("model") is document:
-            return resource
-    raise RuntimeError(
-        f"No resource has Meta.model = {document.__name__}; add one to the Api "
-        f"(needed by a reference from {name})"
-    )
-
-
-class _ModelReference(_ResourceReference):
-    """The resource whose ``Meta.model`` is a given Document class."""
-
-    def resolve(self, binding: Any) -> Any:
-        return resource_for_document(self.value, binding)
-
-
 class _ModelToOne(fields.ToOne):
     """A ToOne to the resource of a Document class (a ``ReferenceField``)."""
 
     def __init__(self, document: type, **kwargs: Any) -> None:
-        super().__init__(None, **kwargs)
-        self._reference = _ModelReference(document)
+        super().__init__(document, **kwargs)  # the resource whose Meta.model it is
 
 
 class _ModelToMany(fields.ToMany):

@@ -12,8 +12,8 @@ peewee is imported by this package only, never by ``import potion``.
 
 from __future__ import annotations
 
+from ...fields import resource_for_model as resource_for_model
 from .inference import field_for_peewee_field as field_for_peewee_field
-from .inference import resource_for_model as resource_for_model
 from .manager import PeeweeManager as PeeweeManager
 
 __all__ = ["PeeweeManager", "field_for_peewee_field", "resource_for_model"]

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import peewee
 
 from ... import fields
 from .queries import QueryMixin
-
-#: Resources by peewee model, in creation order (weakly held).
-_resources_by_model: dict[Any, list[weakref.ref[Any]]] = {}
 
 
 def _class_names(field: Any) -> set[str]:
@@ -65,32 +61,6 @@ class _ModelToOne(fields.ToOne):
         self.foreign_key = foreign_key
         super().__init__(foreign_key.rel_model, **kwargs)
         self.id_attribute = foreign_key.object_id_name
-
-    @property
-    def target(self) -> Any:
-        if self._target is None:
-            self._target = resource_for_model(self.foreign_key.rel_model, self.resource)
-        return self._target
-
-
-def resource_for_model(model: Any, referrer: Any = None) -> Any:
-    """The resource serving ``model``: on the referrer's Api first, then any created."""
-    if referrer is not None and referrer.meta.get("model") is model:
-        return referrer
-    api = getattr(referrer, "api", None)
-    if api is not None:
-        for resource in api.resources.values():
-            if resource.meta.get("model") is model:
-                return resource
-    candidates = [r for r in (ref() for ref in _resources_by_model.get(model, ())) if r]
-    same_api = [r for r in candidates if r.api is api]
-    chosen = same_api or candidates
-    if not chosen:
-        raise RuntimeError(
-            f"No resource has Meta.model = {model.__name__}: add one, or exclude the "
-            "foreign key from the referring resource (Meta.exclude_fields)"
-        )
-    return chosen[-1]
 
 
 class _OrderedToMany(fields.ToMany):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextvars
-import weakref
 from typing import Any
 
 import peewee
@@ -14,7 +13,7 @@ from ...pagination import Pagination
 from .. import RelationalManager
 from ..sqlerrors import error_for_unremovable_child
 from .errors import ErrorsMixin
-from .inference import _ModelToOne, _OrderedToMany, _resources_by_model, field_for_peewee_field
+from .inference import _ModelToOne, _OrderedToMany, field_for_peewee_field
 from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of
 
 __all__ = ["PeeweeManager"]
@@ -76,7 +75,6 @@ class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
         self._import_fields(resource, meta)
         self._add_identity_fields(resource, meta)
         self._link_foreign_keys(resource)
-        _resources_by_model.setdefault(model, []).append(weakref.ref(resource))
 
     def _id_field_for(self, column: Any, meta: Any) -> fields.Raw:
         declared = meta.get("id_field_class")
