@@ -1151,6 +1151,163 @@ def test_to_many_output_is_ordered(shelf_of_books: Library) -> None:
     assert pw.get("/shelf/1/books").get_json() == refs([4, 1, 3, 5])
 
 
+# -- to-many output: one statement per relation for a whole page -------------------------------
+
+
+def _refs(prefix: str, ids: list[int]) -> list[dict[str, str]]:
+    return [{"$ref": f"/{prefix}/{i}"} for i in ids]
+
+
+@pytest.fixture
+def league(pw: PeeweeEnv) -> Any:
+    """25 teams with 0-3 players each, some players in no team.
+
+    Players sort by name, then id; a team's players are named so that this order is
+    not the order of their ids, and some of them have the same name.
+    """
+    Base = pw.base()
+
+    class Team(Base):
+        name = peewee.CharField()
+
+    class Player(Base):
+        name = peewee.CharField()
+        team = peewee.ForeignKeyField(Team, null=True, backref="players")
+
+    pw.create_tables(Team, Player)
+
+    class PlayerResource(ModelResource):
+        class Meta:
+            model = Player
+            sort_attribute = "name"
+
+    class TeamResource(ModelResource):
+        class Schema:
+            players = fields.ToMany("player")
+
+        class Meta:
+            model = Team
+
+    pw.api.add_resource(PlayerResource)
+    pw.api.add_resource(TeamResource)
+    expected: dict[int, list[tuple[str, int]]] = {}
+    with pw.db.atomic():
+        for i in range(1, 26):
+            team = Team.create(name=f"T{i:02d}")
+            expected[team.id] = []
+            for k in range(i % 4):
+                name = "ba"[(i + k) % 2]
+                player = Player.create(name=name, team=team)
+                expected[team.id].append((name, player.id))
+            Player.create(name="a", team=None)
+    return {
+        team: _refs("player", [player for _, player in sorted(players)])
+        for team, players in expected.items()
+    }
+
+
+def test_to_many_over_a_backref_costs_one_statement_per_page(
+    pw: PeeweeEnv, league: dict[int, list[dict[str, str]]]
+) -> None:
+    pw.statements = []
+    response = pw.get("/team", per_page=20)
+    assert len(pw.statements) == 3, pw.statements  # the count, the page, the players
+    body = response.get_json()
+    assert [team["players"] for team in body] == [league[i] for i in range(1, 21)]
+    assert any(len(team["players"]) == 3 for team in body)
+    assert any(team["players"] == [] for team in body)
+    pw.statements = []
+    response = pw.get("/team", page=2, per_page=20, where={"name": {"$ne": "T25"}})
+    assert len(pw.statements) == 3, pw.statements
+    assert [team["players"] for team in response.get_json()] == [league[i] for i in range(21, 25)]
+    pw.statements = []
+    response = pw.get("/team", where={"name": "nobody"})
+    assert response.get_json() == []
+    assert len(pw.statements) == 1, pw.statements  # the count: no page, no players
+
+
+def test_to_many_over_a_many_to_many_costs_one_statement_per_page(lib: Library) -> None:
+    pw = lib.pw
+    lib.BookResource.meta.sort_attribute = "title"
+
+    class ShelvesOfBook(ModelResource):
+        """The other side of the ManyToManyField (``Book.shelves``)."""
+
+        class Schema:
+            shelves = fields.ToMany("shelf", io="r")
+
+        class Meta:
+            model = lib.Book
+            name = "book_shelves"
+            include_fields = ("title",)
+
+    pw.api.add_resource(ShelvesOfBook)
+    author = lib.author()
+    titles = ["b", "a", "c", "a", "b", "d"]
+    with pw.db.atomic():
+        books = [lib.Book.create(title=f"{t}{i}", author=author) for i, t in enumerate(titles)]
+        for i in range(1, 26):
+            shelf = lib.Shelf.create(name=f"S{i:02d}")
+            shelf.books.add([books[(i + k) % 6] for k in range(i % 5)])
+    by_title = sorted(books, key=lambda book: (book.title, book.id))
+    expected = {
+        shelf: [
+            book.id
+            for book in by_title
+            if book in [books[(shelf + k) % 6] for k in range(shelf % 5)]
+        ]
+        for shelf in range(1, 26)
+    }
+    pw.statements = []
+    response = pw.get("/shelf", per_page=20)
+    assert len(pw.statements) == 3, pw.statements  # the count, the page, through ⋈ book
+    body = response.get_json()
+    assert [shelf["books"] for shelf in body] == [_refs("book", expected[i]) for i in range(1, 21)]
+    assert any(shelf["books"] == [] for shelf in body)
+    lib.BookResource.meta.sort_attribute = None  # then by id alone
+    pw.statements = []
+    response = pw.get("/shelf", page=2, per_page=20)
+    assert len(pw.statements) == 3, pw.statements
+    assert [shelf["books"] for shelf in response.get_json()] == [
+        _refs("book", sorted(expected[i])) for i in range(21, 26)
+    ]
+    # the other side: each book's shelves, by the shelf's id
+    pw.statements = []
+    response = pw.get("/book_shelves", per_page=20)
+    assert len(pw.statements) == 3, pw.statements
+    for item in response.get_json():
+        book = next(b for b in books if b.title == item["title"])
+        shelves = [s for s in range(1, 26) if book.id in expected[s]]
+        assert item["shelves"] == _refs("shelf", shelves)
+
+
+def test_to_many_output_of_one_backref_item(
+    pw: PeeweeEnv, league: dict[int, list[dict[str, str]]]
+) -> None:
+    for team in (1, 3, 4):
+        pw.statements = []
+        response = pw.get(f"/team/{team}")
+        assert len(pw.statements) == 2, pw.statements  # the team, its players
+        assert response.get_json()["players"] == league[team]
+    pw.statements = []
+    assert pw.get("/team/99").status_code == 404
+    assert len(pw.statements) == 1, pw.statements
+
+
+def test_to_many_output_of_one_many_to_many_item(shelf_of_books: Library) -> None:
+    lib = shelf_of_books
+    pw = lib.pw
+    pw.post("/shelf", {"name": "s", "books": [5, 1, 4]})
+    pw.post("/shelf", {"name": "empty"})
+    lib.BookResource.meta.sort_attribute = "title"
+    pw.statements = []
+    assert pw.get("/shelf/1").get_json()["books"] == _refs("book", [4, 1, 5])
+    assert len(pw.statements) == 2, pw.statements  # the shelf, through ⋈ book
+    pw.statements = []
+    assert pw.get("/shelf/2").get_json()["books"] == []
+    assert len(pw.statements) == 2, pw.statements
+
+
 def test_natural_keys(lib: Library) -> None:
     pw = lib.pw
     lib.author()

@@ -4,8 +4,9 @@ Fields are inferred from the model's fields, a ``ForeignKeyField`` becoming a
 :class:`~potion.fields.ToOne` that formats its reference from the foreign-key
 value (no join, no extra query).  Filters, sorting, counting and paging are SQL;
 back-references and ``ManyToManyField`` are usable as ``Relation`` routes and as
-``ToMany`` fields.  Every write runs in ``database.atomic()`` with its signals
-inside, and integrity errors become 409/400 answers naming the field.
+``ToMany`` fields (loaded with one query per relation for a whole page).  Every
+write runs in ``database.atomic()`` with its signals inside, and integrity errors
+become 409/400 answers naming the field.
 
 peewee is imported by this package only, never by ``import potion``.
 """

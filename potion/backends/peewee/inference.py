@@ -7,7 +7,7 @@ from typing import Any
 import peewee
 
 from ... import fields
-from .queries import QueryMixin
+from .queries import in_target_order
 
 
 def _class_names(field: Any) -> set[str]:
@@ -63,11 +63,18 @@ class _ModelToOne(fields.ToOne):
         self.id_attribute = foreign_key.object_id_name
 
 
+#: Where an item keeps the collections loaded for it (see ``prefetch``), by attribute.
+_LOADED = "_potion_collections"
+
+
 class _OrderedToMany(fields.ToMany):
     """A ToMany over a back-reference or ManyToManyField: output in the target's order.
 
     peewee's collections are unordered queries; this one is ordered by the target
     resource's ``sort_attribute``, then its id (as the ``Relation`` routes are).
+    Items that the manager read for output carry their collection already, loaded
+    with those of the other items of their page (:meth:`give`); any other item
+    queries its own.
     """
 
     @classmethod
@@ -76,12 +83,17 @@ class _OrderedToMany(fields.ToMany):
         clone.__dict__.update(field.__dict__)
         return clone
 
+    @staticmethod
+    def give(item: Any, attribute: str, children: list[Any]) -> None:
+        """Let ``item`` output ``children`` (already in order) as its ``attribute``."""
+        item.__dict__.setdefault(_LOADED, {})[attribute] = children
+
     def output(self, key: str, obj: Any) -> Any:
-        value = fields.get_value(self.attribute or key, obj, None)
+        attribute = self.attribute or key
+        loaded = getattr(obj, "__dict__", {}).get(_LOADED)
+        if loaded is not None and attribute in loaded:
+            return self.format(loaded[attribute])
+        value = fields.get_value(attribute, obj, None)
         if isinstance(value, peewee.ModelSelect):
-            target = getattr(self.target, "manager", None)
-            if isinstance(target, QueryMixin) and target.model is value.model:
-                value = target._ordered(value.order_by(), ())
-            else:
-                value = value.order_by(value.model._meta.primary_key)
+            value = in_target_order(value, value.model, self.target)
         return self.format(value)

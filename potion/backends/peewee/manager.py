@@ -14,7 +14,8 @@ from .. import RelationalManager
 from ..sqlerrors import error_for_unremovable_child
 from .errors import ErrorsMixin
 from .inference import _ModelToOne, _OrderedToMany, field_for_peewee_field
-from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of
+from .prefetch import PrefetchMixin
+from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of, in_target_order
 
 __all__ = ["PeeweeManager"]
 
@@ -24,7 +25,7 @@ _open_blocks: contextvars.ContextVar[dict[int, list[Any]] | None] = contextvars.
 )
 
 
-class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
+class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
     """Manager for peewee models.
 
     Meta options: ``model``, ``id_attribute`` (default: the primary key),
@@ -269,6 +270,18 @@ class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
             return item
         raise ItemNotFound(self.resource, id=id)
 
+    def item_for_output(self, id: Any) -> Any:
+        item = self.read(id)
+        self._prefetch([item])
+        return item
+
+    def page_for_output(
+        self, page: int, per_page: int, where: Any = None, sort: Any = None
+    ) -> Pagination:
+        pagination = self.paginated_instances(page, per_page, where, sort)
+        self._prefetch(pagination.items)  # one query per ToMany field, not one per item
+        return pagination
+
     def relation_instances(
         self,
         item: Any,
@@ -311,10 +324,7 @@ class PeeweeManager(QueryMixin, ErrorsMixin, RelationalManager):
                 .join(through, on=(relation.dest_fk == relation.dest_fk.rel_field))
                 .where(relation.src_fk == parent_value)
             )
-        target = getattr(target_resource, "manager", None)
-        if isinstance(target, PeeweeManager) and target.model is child:
-            return target._ordered(query, ())  # its sort_attribute, then its id
-        return query.order_by(_id_column_of(child).asc())
+        return in_target_order(query, child, target_resource)  # sort_attribute, then id
 
     # -- writes ------------------------------------------------------------------
 

@@ -248,6 +248,18 @@ def _id_column_of(model: Any) -> Any:
     return model._meta.primary_key
 
 
+def in_target_order(query: Any, model: Any, target_resource: Any) -> Any:
+    """``query``, which selects ``model``, ordered as ``target_resource`` lists it.
+
+    By the target's ``sort_attribute``, then its id, when it is a peewee resource of
+    ``model``; else by ``model``'s primary key.
+    """
+    target = getattr(target_resource, "manager", None)
+    if isinstance(target, QueryMixin) and target.model is model:
+        return target._ordered(query, ())
+    return query.order_by(_id_column_of(model).asc())
+
+
 def _valid_ids(manager: Any, value: Any) -> Any:
     """The operand with ids no item can have (``"abc"``, 2**70) made ``NO_MATCH``.
 
