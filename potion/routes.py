@@ -369,6 +369,7 @@ class ItemAttributeRoute(RouteSet):
                 attribute=name,
                 rel=to_camel_case(f"read_{name}"),
                 response_schema=field,
+                format_response=False,  # field.output() has formatted the value
             )
         if "u" in self.io:
             yield ItemRoute(
@@ -379,6 +380,7 @@ class ItemAttributeRoute(RouteSet):
                 rel=to_camel_case(f"update_{name}"),
                 schema=_BareValue(field),
                 response_schema=field,
+                format_response=False,
             )
 
 

@@ -496,6 +496,36 @@ def test_item_attribute_route(library, client):
     assert "readNote" in links and "updateNote" not in links
 
 
+def test_item_attribute_route_formats_the_value_once(api, client):
+    # a ToOne formatted twice read its own {"$ref"} as an item: {"$ref": "/author/None"}
+    class Author(ModelResource):
+        class Meta:
+            name = "author"
+
+        class Schema:
+            name = fields.String()
+
+    class Book(ModelResource):
+        writer = ItemAttributeRoute(fields.ToOne("author", nullable=True, attribute="author"))
+
+        class Meta:
+            name = "book"
+
+        class Schema:
+            author = fields.ToOne("author", nullable=True)
+
+    api.add_resource(Author)
+    api.add_resource(Book)
+    client.post("/author", json={"name": "Darwin"})
+    client.post("/author", json={"name": "Wallace"})
+    client.post("/book", json={"author": 1})
+    response = client.get("/book/1/writer")
+    assert (response.status_code, response.json) == (200, {"$ref": "/author/1"})
+    response = client.post("/book/1/writer", json={"$ref": "/author/2"})
+    assert (response.status_code, response.json) == (200, {"$ref": "/author/2"})
+    assert client.get("/book/1").json["author"] == {"$ref": "/author/2"}
+
+
 def test_relation_routes(library, client):
     author, book = library
     client.post("/author", json={"name": "Ann"})
