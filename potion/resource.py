@@ -243,7 +243,7 @@ class ModelResource(Resource):
         """Create an item."""
         item = self.manager.create(properties)
         location = f"{self.route_prefix}/{self.manager.get_id(item)}"
-        return item, 200, {"Location": location}
+        return self.manager.for_output(item), 200, {"Location": location}
 
     @Route.GET(
         lambda r: f"/<{r.meta.id_converter}:id>",
@@ -259,7 +259,7 @@ class ModelResource(Resource):
     def update(self, properties: dict[str, Any], id: Any) -> Any:
         """Change some fields of an item."""
         item = self.read_item(id)
-        return self.manager.update(item, properties)
+        return self.manager.for_output(self.manager.update(item, properties))
 
     @update.DELETE(rel="destroy")
     def destroy(self, id: Any) -> Any:

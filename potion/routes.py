@@ -355,11 +355,11 @@ class ItemAttributeRoute(RouteSet):
         attribute = field.attribute or name
 
         def read_attribute(resource: Any, item: Any) -> Any:
-            return field.output(attribute, item)
+            return field.output(attribute, _for_output(resource, item))
 
         def update_attribute(resource: Any, item: Any, value: Any) -> Any:
             item = resource.manager.update(item, {attribute: value})
-            return field.output(attribute, item)
+            return field.output(attribute, _for_output(resource, item))
 
         if "r" in self.io:
             yield ItemRoute(
@@ -382,6 +382,12 @@ class ItemAttributeRoute(RouteSet):
                 response_schema=field,
                 format_response=False,
             )
+
+
+def _for_output(resource: Any, item: Any) -> Any:
+    """``item`` as the resource's manager formats it (see ``Manager.for_output``)."""
+    for_output = getattr(resource.manager, "for_output", None)
+    return item if for_output is None else for_output(item)
 
 
 class _BareValue(Schema):

@@ -19,7 +19,16 @@ from blinker import ANY
 from bson import ObjectId
 from flask import Flask
 
-from potion import Api, ModelResource, Relation, exceptions, signals
+from potion import (
+    Api,
+    ItemAttributeRoute,
+    ItemRoute,
+    ModelResource,
+    Relation,
+    exceptions,
+    fields,
+    signals,
+)
 from potion.backends.mongoengine import MongoEngineManager
 from potion.filters import parse_sort, parse_where
 from tests.mongo_env import count_operations, fresh_database
@@ -1007,6 +1016,255 @@ def test_receiver_raising_a_potion_error(client: Any, db: Any) -> None:
         response = client.post("/book", json={"title": "Lost", "author": ids["authors"][0]})
     assert response.status_code == 403
     assert dump(db) == before
+
+
+# -- references to deleted documents -----------------------------------------------
+#
+# MongoDB has no foreign keys: unless a delete rule says otherwise, deleting a
+# document leaves the references to it in place.  Every route answers as usual:
+# a reference formats as stored, an Inline of a missing document is null.
+
+
+def _without_darwin(client: Any, db: Any) -> tuple[dict[str, Any], str, str]:
+    """Seed, then delete Darwin: three books keep a reference to him."""
+    ids = seed(client)
+    darwin = ids["authors"][0]
+    assert client.delete(f"/author/{darwin}").status_code == 204
+    assert db.author.count_documents({}) == 1
+    origin = ids["books"]["Origin of Species"]
+    assert db.book.find_one({"_id": ObjectId(origin)})["author"] == ObjectId(darwin)
+    return ids, darwin, origin
+
+
+def test_a_reference_to_a_deleted_document_reads_as_stored(client: Any, db: Any) -> None:
+    ids, darwin, origin = _without_darwin(client, db)
+    response = client.get(f"/book/{origin}")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["title"] == "Origin of Species"
+    assert body["author"] == {"$ref": f"/author/{darwin}"}
+    response = client.get("/book", query_string={"sort": json.dumps({"title": False})})
+    assert response.status_code == 200
+    authors = {b["title"]: b["author"]["$ref"] for b in response.get_json()}
+    assert authors["Origin of Species"] == authors["Descent of Man"] == f"/author/{darwin}"
+    assert authors["Island Life"] == f"/author/{ids['authors'][1]}"
+    # where compares the stored references: it finds the books still naming him
+    assert titles(where(client, {"author": {"$ref": f"/author/{darwin}"}})) == [
+        "Origin of Species",
+        "Descent of Man",
+        "100% Pure_Science (2nd ed.)",
+    ]
+    assert client.get(f"/author/{darwin}").status_code == 404
+    assert client.get(f"/author/{darwin}/books").status_code == 404
+
+
+def test_writes_beside_a_reference_to_a_deleted_document(client: Any, db: Any) -> None:
+    ids, darwin, origin = _without_darwin(client, db)
+    wallace = ids["authors"][1]
+    response = client.patch(f"/book/{origin}", json={"year": 1860})
+    assert response.status_code == 200
+    assert response.get_json()["year"] == 1860
+    assert response.get_json()["author"] == {"$ref": f"/author/{darwin}"}
+    assert response.get_json() == client.get(f"/book/{origin}").get_json()
+    stored = db.book.find_one({"_id": ObjectId(origin)})
+    assert stored["year"] == 1860 and stored["author"] == ObjectId(darwin)
+
+    # a request naming the deleted document is refused: it is not there
+    before = dump(db)
+    response = client.patch(f"/book/{origin}", json={"author": {"$ref": f"/author/{darwin}"}})
+    assert response.status_code == 400
+    assert response.get_json()["errors"][0]["path"] == ["author"]
+    response = client.post("/book", json={"title": "Ghost", "author": darwin})
+    assert response.status_code == 400
+    assert dump(db) == before
+
+    # pointing the book at an author that exists repairs it, by PATCH or relation
+    response = client.patch(f"/book/{origin}", json={"author": wallace})
+    assert response.status_code == 200
+    assert response.get_json()["author"] == {"$ref": f"/author/{wallace}"}
+    descent = ids["books"]["Descent of Man"]
+    assert client.post(f"/author/{wallace}/books", json=descent).status_code == 200
+    assert db.book.find_one({"_id": ObjectId(descent)})["author"] == ObjectId(wallace)
+    assert client.get(f"/author/{wallace}/books").headers["X-Total-Count"] == "4"
+
+    pure = ids["books"]["100% Pure_Science (2nd ed.)"]
+    assert client.delete(f"/book/{pure}").status_code == 204
+    assert db.book.find_one({"_id": ObjectId(pure)}) is None
+
+
+def test_a_list_of_references_to_deleted_documents(client: Any, db: Any) -> None:
+    ids = seed(client)
+    books = ids["books"]
+    origin, island, descent = (
+        books["Origin of Species"],
+        books["Island Life"],
+        books["Descent of Man"],
+    )
+    shelf_id = id_of(
+        client.post("/shelf", json={"name": "S", "books": [origin, island]}).get_json()
+    )
+    assert client.delete(f"/book/{island}").status_code == 204
+    stored = [ObjectId(origin), ObjectId(island)]
+    assert db.shelf.find_one()["books"] == stored
+
+    refs = [{"$ref": f"/book/{origin}"}, {"$ref": f"/book/{island}"}]
+    response = client.get(f"/shelf/{shelf_id}")
+    assert response.status_code == 200
+    assert response.get_json()["books"] == refs
+    assert client.get("/shelf").get_json()[0]["books"] == refs
+    # the relation lists the books that exist
+    assert client.get(f"/shelf/{shelf_id}/books").get_json() == [{"$ref": f"/book/{origin}"}]
+
+    response = client.patch(f"/shelf/{shelf_id}", json={"name": "Renamed"})
+    assert response.status_code == 200
+    assert response.get_json() == {"$uri": f"/shelf/{shelf_id}", "name": "Renamed", "books": refs}
+    assert db.shelf.find_one()["books"] == stored
+    assert client.post(f"/shelf/{shelf_id}/books", json=descent).status_code == 200
+    assert db.shelf.find_one()["books"] == stored + [ObjectId(descent)]
+    assert client.delete(f"/shelf/{shelf_id}/books/{origin}").status_code == 204
+    assert db.shelf.find_one()["books"] == [ObjectId(island), ObjectId(descent)]
+    # the relation cannot name the deleted book; a PATCH of the list drops it
+    assert client.delete(f"/shelf/{shelf_id}/books/{island}").status_code == 404
+    response = client.patch(f"/shelf/{shelf_id}", json={"books": [descent]})
+    assert response.status_code == 200
+    assert db.shelf.find_one()["books"] == [ObjectId(descent)]
+
+
+def test_a_deleted_target_with_other_ids_reads_as_null(client: Any, db: Any) -> None:
+    # a topic's id is its slug, which left with it: the reference cannot be formatted
+    client.post("/topic", json={"slug": "evolution", "name": "Evolution"})
+    label = client.post("/label", json={"text": "a", "topic": "evolution"}).get_json()
+    assert label["topic"] == {"$ref": "/topic/evolution"}
+    topic_pk = db.topic.find_one()["_id"]
+    assert client.delete("/topic/evolution").status_code == 204
+    label_id = id_of(label)
+    response = client.get(f"/label/{label_id}")
+    assert response.status_code == 200
+    assert response.get_json()["topic"] is None
+    assert client.get("/label").get_json()[0]["topic"] is None
+    response = client.patch(f"/label/{label_id}", json={"text": "b"})
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "$uri": f"/label/{label_id}",
+        "text": "b",
+        "shelf": None,
+        "topic": None,
+    }
+    # what is stored is left alone
+    assert db.label.find_one()["topic"] == topic_pk
+    query = {"where": json.dumps({"topic": "evolution"})}
+    assert client.get("/label", query_string=query).get_json() == []
+
+
+def _card_resources() -> dict[str, Any]:
+    """Resources that embed the referenced documents (Inline) besides referring to them."""
+
+    class BookCardResource(ModelResource):
+        class Meta:
+            name = "bookcard"
+            model = MeBook
+            manager = MongoEngineManager
+            include_fields = ("title", "author")
+
+        class Schema:
+            author = fields.ToOne("author")
+            writer = fields.Inline("author", attribute="author", io="r", nullable=True)
+
+        @ItemRoute.GET
+        def card(self, book: Any) -> fields.Inline("self"):  # type: ignore[valid-type]
+            return book
+
+        by = ItemAttributeRoute(fields.ToOne("author", attribute="author"))
+
+    class ShelfCardResource(ModelResource):
+        class Meta:
+            name = "shelfcard"
+            model = MeShelf
+            manager = MongoEngineManager
+
+        class Schema:
+            books = fields.ToMany("book")
+            covers = fields.List(fields.Inline("book", nullable=True), attribute="books", io="r")
+
+    return {"bookcard": BookCardResource, "shelfcard": ShelfCardResource}
+
+
+@pytest.fixture
+def card_client(resources: dict[str, Any]) -> Any:
+    app = Flask(__name__)
+    app.config["TESTING"] = True
+    api = Api(app)
+    for resource in [*resources.values(), *_card_resources().values()]:
+        api.add_resource(resource)
+    return app.test_client()
+
+
+def test_an_inline_of_a_deleted_document_is_null(card_client: Any, db: Any) -> None:
+    client = card_client
+    ids = seed(client)
+    darwin, wallace = ids["authors"]
+    origin = ids["books"]["Origin of Species"]
+    darwin_body = client.get(f"/author/{darwin}").get_json()
+    response = client.get(f"/bookcard/{origin}")
+    assert response.get_json() == {
+        "$uri": f"/bookcard/{origin}",
+        "title": "Origin of Species",
+        "author": {"$ref": f"/author/{darwin}"},
+        "writer": darwin_body,
+    }
+    assert client.delete(f"/author/{darwin}").status_code == 204
+
+    expected = {
+        "$uri": f"/bookcard/{origin}",
+        "title": "Origin of Species",
+        "author": {"$ref": f"/author/{darwin}"},
+        "writer": None,
+    }
+    for url in (f"/bookcard/{origin}", f"/bookcard/{origin}/card"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response.get_json() == expected
+    query = {"where": json.dumps({"title": "Origin of Species"})}
+    assert client.get("/bookcard", query_string=query).get_json() == [expected]
+    response = client.get(f"/bookcard/{origin}/by")
+    assert response.status_code == 200
+    assert response.get_json() == {"$ref": f"/author/{darwin}"}
+
+    response = client.patch(f"/bookcard/{origin}", json={"title": "Origin"})
+    assert response.status_code == 200
+    assert response.get_json() == {**expected, "title": "Origin"}
+    assert db.book.find_one({"_id": ObjectId(origin)})["title"] == "Origin"
+
+    response = client.post(f"/bookcard/{origin}/by", json=wallace)
+    assert response.status_code == 200
+    assert response.get_json() == {"$ref": f"/author/{wallace}"}
+    assert db.book.find_one({"_id": ObjectId(origin)})["author"] == ObjectId(wallace)
+    writer = client.get(f"/bookcard/{origin}").get_json()["writer"]
+    assert writer == client.get(f"/author/{wallace}").get_json()
+
+
+def test_an_inline_list_of_documents_some_deleted(card_client: Any, db: Any) -> None:
+    client = card_client
+    ids = seed(client)
+    origin, island = ids["books"]["Origin of Species"], ids["books"]["Island Life"]
+    shelf_id = id_of(
+        client.post("/shelf", json={"name": "S", "books": [origin, island]}).get_json()
+    )
+    island_body = client.get(f"/book/{island}").get_json()
+    # the inlined book refers to a deleted author: it is formatted as stored
+    assert client.delete(f"/book/{origin}").status_code == 204
+    assert client.delete(f"/author/{ids['authors'][1]}").status_code == 204
+    response = client.get(f"/shelfcard/{shelf_id}")
+    assert response.status_code == 200
+    assert response.get_json()["books"] == [
+        {"$ref": f"/book/{origin}"},
+        {"$ref": f"/book/{island}"},
+    ]
+    assert response.get_json()["covers"] == [None, island_body]
+    response = client.patch(f"/shelfcard/{shelf_id}", json={"name": "T"})
+    assert response.status_code == 200
+    assert response.get_json()["covers"] == [None, island_body]
+    assert db.shelf.find_one()["books"] == [ObjectId(origin), ObjectId(island)]
 
 
 # -- errors ----------------------------------------------------------------------

@@ -25,6 +25,13 @@ Reads
         ``read`` and ``paginated_instances``; a backend may return lighter objects
         (rows of only the needed columns) as long as the resource schema formats
         them the same.
+    ``for_output(item)``
+        What a route formats for an item it already holds: the result of
+        ``create`` and ``update``, the item of an ItemAttributeRoute, an item an
+        ``Inline`` field embeds.  It defaults to the item itself; a backend may
+        return a view that formats the same and reads references as stored (the
+        MongoEngine manager does, so that a reference to a deleted document never
+        fails the response).  ``None`` when the item turns out not to exist.
     ``relation_instances(item, attribute, target_resource, page=None, per_page=None)``
         The items of a to-many relation: a ``Pagination`` when ``page`` is given,
         else a list.
@@ -203,6 +210,10 @@ class Manager:
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
         return self.paginated_instances(page, per_page, where, sort)
+
+    def for_output(self, item: Any) -> Any:
+        """The object the resource schema formats for ``item`` (see the contract above)."""
+        return item
 
     def relation_instances(
         self,

@@ -184,7 +184,14 @@ class Inline(_TargetMixin, Raw):
     def format(self, value: t.Any) -> t.Any:
         if value is None:
             return None
-        return self.target.schema.format(value)
+        target = self.target
+        # the target's manager may read the item as stored, or find it gone (None)
+        for_output = getattr(target.manager, "for_output", None)
+        if for_output is not None:
+            value = for_output(value)
+            if value is None:
+                return None
+        return target.schema.format(value)
 
     def convert(self, instance: t.Any, validate: bool = True) -> t.Any:
         if instance is None:

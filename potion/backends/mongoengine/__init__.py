@@ -23,6 +23,13 @@ Transactions
     may read the write before it is undone), and writes made around MongoEngine's
     document API (``QuerySet.update()``, ``QuerySet.delete()``, pymongo, the
     NULLIFY/PULL delete rules) are not undone.
+
+References to deleted documents
+    MongoDB has no foreign keys, so a reference may name a document that is gone.
+    Responses never fail on one: the routes format documents through
+    :meth:`MongoEngineManager.for_output`, which reads such a reference as stored
+    (``{"$ref"}`` of the deleted id), or as None where the document itself is
+    needed (an ``Inline``, a ``ToOne`` to a resource with other ids).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 import mongoengine
 from bson import DBRef, ObjectId
 from mongoengine import fields as me_fields
-from mongoengine.base import BaseDocument
+from mongoengine.base import BaseDocument, LazyReference
 
 from ...filters import NO_MATCH
 
@@ -29,23 +29,78 @@ class MongoEngineBase:
     _id_model_field: Any
 
 
-class _Stored:
-    """A document as the formatter sees it, its references read as stored ids.
+#: How the formatter reads a reference (see ``MongoEngineManager._reference_reads``):
+#: the stored reference itself, without loading the document;
+STORED = "stored"
+#: the document, loaded, or the stored reference when the document does not exist;
+LOADED = "loaded"
+#: the document, loaded, or None when it does not exist.
+LOADED_OR_NONE = "loaded-or-none"
 
-    Formatting a ``{"$ref"}`` needs only the referenced id, which the document
-    holds; reading the attribute itself would load the referenced document.
+
+class _Stored:
+    """A document as the formatter sees it: its references read without ever failing.
+
+    MongoDB has no foreign keys, so a stored reference may name a document that has
+    been deleted, and reading it through MongoEngine raises ``DoesNotExist``.  This
+    view reads each reference attribute as ``reads`` says (``STORED``, ``LOADED``
+    or ``LOADED_OR_NONE``) and every other attribute from the document itself.
     """
 
-    __slots__ = ("_document", "_raw")
+    __slots__ = ("_document", "_reads", "_loaded")
 
-    def __init__(self, document: Any, raw: frozenset[str]) -> None:
+    def __init__(self, document: Any, reads: dict[str, str]) -> None:
         self._document = document
-        self._raw = raw
+        self._reads = reads
+        self._loaded: dict[str, Any] | None = None
 
     def __getattr__(self, name: str) -> Any:
-        if name in self._raw:
-            return self._document._data.get(name)
-        return getattr(self._document, name)
+        document = self._document
+        read = self._reads.get(name)
+        if read is None:
+            return getattr(document, name)
+        if read == STORED:
+            return document._data.get(name)
+        loaded = self._loaded
+        if loaded is None:
+            loaded = self._loaded = {}
+        if name not in loaded:
+            loaded[name] = _dereference(document, name, keep_missing=read == LOADED)
+        return loaded[name]
+
+
+def _is_reference(field: Any) -> bool:
+    """Whether a MongoEngine field holds references (one, or a list of them)."""
+    if isinstance(field, me_fields.ListField):
+        field = field.field
+    return isinstance(field, _REFERENCE_FIELDS)
+
+
+def _dereference(document: Any, name: str, keep_missing: bool) -> Any:
+    """The document(s) a reference attribute names, loaded as MongoEngine loads them.
+
+    A reference to a document that does not exist is read as the stored reference
+    when ``keep_missing``, else as None.
+    """
+    try:
+        value = getattr(document, name)
+    except mongoengine.DoesNotExist:
+        return document._data.get(name) if keep_missing else None
+    if isinstance(document._fields[name], me_fields.ListField):
+        return None if value is None else [_loaded(v, keep_missing) for v in value]
+    return _loaded(value, keep_missing)
+
+
+def _loaded(value: Any, keep_missing: bool) -> Any:
+    if isinstance(value, LazyReference):
+        try:
+            return value.fetch()
+        except mongoengine.DoesNotExist:
+            return value if keep_missing else None
+    if isinstance(value, (DBRef, ObjectId)):
+        # MongoEngine leaves a reference to a missing document in a list as it is
+        return value if keep_missing else None
+    return value
 
 
 def _reference_pk(value: Any) -> Any:

@@ -8,6 +8,7 @@ import mongoengine
 import pymongo.errors
 from bson import DBRef, ObjectId
 from mongoengine import fields as me_fields
+from mongoengine.base import LazyReference
 
 from ... import fields, signals
 from ...exceptions import BackendConflict, IntegrityViolation, ItemNotFound, PageNotFound
@@ -15,7 +16,17 @@ from ...filters import NO_MATCH
 from ...natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ...pagination import Pagination
 from .. import Manager
-from .base import _REFERENCE_FIELDS, _id_to_mongo, _key_to_mongo, _reference_pk, _Stored
+from .base import (
+    _REFERENCE_FIELDS,
+    LOADED,
+    LOADED_OR_NONE,
+    STORED,
+    _id_to_mongo,
+    _is_reference,
+    _key_to_mongo,
+    _reference_pk,
+    _Stored,
+)
 from .errors import ErrorsMixin
 from .inference import ObjectIdString, infer_field
 from .queries import _OPERATORS, QueryMixin, _reference_condition
@@ -233,36 +244,84 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         return item
 
     def item_for_output(self, id: Any) -> Any:
-        return _Stored(self.read(id), self._raw_references())
+        return self.for_output(self.read(id))
 
     def page_for_output(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
         result = self.paginated_instances(page, per_page, where, sort)
-        raw = self._raw_references()
-        if raw:
-            result.items = [_Stored(item, raw) for item in result.items]
+        reads = self._reference_reads()
+        if reads:  # documents without references are formatted as they are
+            result.items = [_Stored(item, reads) for item in result.items]
         return result
 
-    def _raw_references(self) -> frozenset[str]:
-        """Attributes formatted from their stored ids (only ``{"$ref"}``/id output)."""
-        raw = self.__dict__.get("_raw")
-        if raw is not None:
-            return raw
+    def for_output(self, item: Any) -> Any:
+        """``item`` as the resource schema formats it: a view reading references safely.
+
+        A document (or a view of it) becomes a view whose references never fail:
+        one that names a deleted document formats as the stored reference, or as
+        null where the document itself is needed.  A stored reference (``DBRef``),
+        as an ``Inline`` field receives it, is loaded: None when its document has
+        been deleted.
+        """
+        if isinstance(item, _Stored):
+            item = item._document
+        elif isinstance(item, DBRef):
+            item = self._load_reference(item)
+            if item is None:
+                return None
+        if not isinstance(item, mongoengine.Document):
+            return item  # not a document (an ItemRoute may return a plain object)
+        reads = self._reference_reads()
+        return _Stored(item, reads) if reads else item
+
+    def _load_reference(self, reference: DBRef) -> Any:
+        """The document a stored reference names, or None when it does not exist."""
+        if isinstance(reference, LazyReference):
+            try:
+                return reference.fetch()
+            except mongoengine.DoesNotExist:
+                return None
+        son = self.model._get_collection().find_one({"_id": reference.id})
+        return None if son is None else self.model._from_son(son)
+
+    def _reference_reads(self) -> dict[str, str]:
+        """How the formatter reads each reference attribute of the documents.
+
+        ``STORED`` (the stored reference, nothing loaded) when every field of the
+        schema reading it formats a reference from its id alone (a ``ToOne`` to a
+        resource whose ids are the primary keys) or is an ``Inline`` of one
+        document (which loads it itself); else the documents are loaded
+        (``Array`` of ``Inline``: in one query), and a deleted one is read as the
+        stored reference (``LOADED``) unless a field reading it needs the
+        document to format it (``LOADED_OR_NONE``: a ``ToOne`` to a resource with
+        other ids, or a field of another kind), which then formats null.  A
+        reference no field of the schema reads is judged by the field inferred
+        for it (an ItemAttributeRoute may read it).
+        """
+        reads = self.__dict__.get("_reads")
+        if reads is not None:
+            return reads
         by_attribute: dict[str, list[Any]] = {}
         for key, field in self.resource.schema.readable_fields.items():
             by_attribute.setdefault(field.attribute or key, []).append(field)
-        names = set()
-        for attribute, used_by in by_attribute.items():
-            model_field = self.model._fields.get(attribute)
-            if isinstance(model_field, me_fields.ListField):
-                model_field = model_field.field
-            if not isinstance(model_field, _REFERENCE_FIELDS):
+        reads = {}
+        for attribute, model_field in self.model._fields.items():
+            if not _is_reference(model_field):
                 continue
-            if all(_formats_from_id(field) for field in used_by):
-                names.add(attribute)
-        self._raw = frozenset(names)
-        return self._raw
+            used_by = by_attribute.get(attribute)
+            if used_by is None:
+                inferred = infer_field(model_field)
+                used_by = [inferred.bind(self.resource)] if inferred is not None else []
+            kinds = {_reads_as(field) for field in used_by}
+            if kinds <= {STORED}:
+                reads[attribute] = STORED
+            elif LOADED_OR_NONE in kinds:
+                reads[attribute] = LOADED_OR_NONE
+            else:
+                reads[attribute] = LOADED
+        self._reads = reads
+        return reads
 
     # -- relations ---------------------------------------------------------------
 
@@ -438,18 +497,25 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             raise self._duplicate_key(item, exc) from exc
 
 
-def _formats_from_id(field: Any) -> bool:
-    """Whether a field can format a reference from the referenced id alone."""
-    container = field.container if isinstance(field, fields.Array) else field
+def _reads_as(field: Any) -> str:
+    """How one field needs a reference read (see ``_reference_reads``)."""
+    if isinstance(field, fields.Inline):
+        return STORED
+    many = isinstance(field, fields.Array)
+    container = field.container if many else field
+    if many and isinstance(container, fields.Inline):
+        return LOADED
     if not isinstance(container, fields.ToOne):
-        return False
+        return LOADED_OR_NONE
     try:
         target = container.target
     except RuntimeError:
-        return False
+        return LOADED_OR_NONE
     manager = target.manager
-    return (
+    if (
         isinstance(manager, MongoEngineManager)
         and manager._id_is_pk
         and isinstance(target.meta.key_converters[0], (RefKey, IDKey))
-    )
+    ):
+        return STORED
+    return LOADED_OR_NONE
