@@ -107,6 +107,35 @@ class MeCode(me.Document):
     label = me.StringField()
 
 
+class MeEditor(me.Document):
+    meta = {"collection": "editor"}
+    name = me.StringField(required=True)
+
+
+class MeIssue(me.Document):
+    """References with every delete rule that changes the referring document.
+
+    The rules run in the order of the fields: NULLIFY and PULL before CASCADE.
+    """
+
+    meta = {"collection": "issue"}
+    title = me.StringField(required=True)
+    proofreader = me.ReferenceField(MeEditor, reverse_delete_rule=me.NULLIFY)
+    reviewers = me.ListField(me.ReferenceField(MeEditor, reverse_delete_rule=me.PULL))
+    editor = me.ReferenceField(MeEditor, reverse_delete_rule=me.CASCADE)
+
+
+class MeNote(me.Document):
+    meta = {"collection": "note"}
+    text = me.StringField(required=True)
+    issue = me.ReferenceField(MeIssue, reverse_delete_rule=me.CASCADE)
+
+
+class MeStamp(me.Document):
+    meta = {"collection": "stamp"}
+    note = me.ReferenceField(MeNote, reverse_delete_rule=me.DENY)
+
+
 DOCUMENTS = (MeAuthor, MeBook, MeShelf, MeTopic, MeLabel, MeCode)
 
 # -- fixtures --------------------------------------------------------------------
@@ -1265,6 +1294,104 @@ def test_an_inline_list_of_documents_some_deleted(card_client: Any, db: Any) -> 
     assert response.status_code == 200
     assert response.get_json()["covers"] == [None, island_body]
     assert db.shelf.find_one()["books"] == [ObjectId(origin), ObjectId(island)]
+
+
+# -- delete rules ------------------------------------------------------------------
+
+
+def _rule_resources() -> list[Any]:
+    class EditorResource(ModelResource):
+        class Meta:
+            model = MeEditor
+            manager = MongoEngineManager
+
+    class IssueResource(ModelResource):
+        class Meta:
+            model = MeIssue
+            manager = MongoEngineManager
+
+    class NoteResource(ModelResource):
+        class Meta:
+            model = MeNote
+            manager = MongoEngineManager
+
+    class StampResource(ModelResource):
+        class Meta:
+            model = MeStamp
+            manager = MongoEngineManager
+
+    return [EditorResource, IssueResource, NoteResource, StampResource]
+
+
+@pytest.fixture
+def rules_client(db: Any) -> Any:
+    app = Flask(__name__)
+    app.config["TESTING"] = True
+    api = Api(app)
+    for resource in _rule_resources():
+        api.add_resource(resource)
+    return app.test_client()
+
+
+def _seed_rules(client: Any) -> dict[str, str]:
+    """Deleting ``ada`` nullifies, pulls and cascades (issue ``two``, then its note)."""
+
+    def post(url: str, body: dict[str, Any]) -> str:
+        response = client.post(url, json=body)
+        assert response.status_code == 200, response.get_json()
+        return id_of(response.get_json())
+
+    ada = post("/editor", {"name": "Ada"})
+    bob = post("/editor", {"name": "Bob"})
+    one = post(
+        "/issue", {"title": "One", "proofreader": ada, "reviewers": [ada, bob], "editor": bob}
+    )
+    two = post("/issue", {"title": "Two", "editor": ada})
+    note = post("/note", {"text": "on two", "issue": two})
+    return {"ada": ada, "bob": bob, "one": one, "two": two, "note": note}
+
+
+def test_delete_rules_apply(rules_client: Any, db: Any) -> None:
+    ids = _seed_rules(rules_client)
+    assert rules_client.delete(f"/editor/{ids['ada']}").status_code == 204
+    assert [e["name"] for e in db.editor.find()] == ["Bob"]
+    assert list(db.issue.find()) == [
+        {
+            "_id": ObjectId(ids["one"]),
+            "title": "One",
+            "reviewers": [ObjectId(ids["bob"])],
+            "editor": ObjectId(ids["bob"]),
+        }
+    ]
+    assert list(db.note.find()) == []
+    response = rules_client.get(f"/issue/{ids['one']}")
+    assert response.get_json()["proofreader"] is None
+    assert response.get_json()["reviewers"] == [{"$ref": f"/editor/{ids['bob']}"}]
+
+
+@pytest.mark.parametrize("signal", ["before_delete", "after_delete"])
+def test_delete_rules_are_undone_when_the_delete_fails(
+    rules_client: Any, db: Any, signal: str
+) -> None:
+    ids = _seed_rules(rules_client)
+    before = dump(db)
+    with getattr(signals, signal).connected_to(_fail, sender=ANY):
+        response = rules_client.delete(f"/editor/{ids['ada']}")
+    _assert_500(response)
+    assert dump(db) == before
+
+
+def test_a_delete_refused_deep_in_a_cascade_changes_nothing(rules_client: Any, db: Any) -> None:
+    ids = _seed_rules(rules_client)
+    rules_client.post("/stamp", json={"note": ids["note"]})
+    before = dump(db)
+    # NULLIFY and PULL run, then the cascade to the note meets the stamp's DENY
+    response = rules_client.delete(f"/editor/{ids['ada']}")
+    assert response.status_code == 409
+    assert response.get_json()["message"] == (
+        "Could not delete document (MeStamp.note refers to it)"
+    )
+    assert dump(db) == before
 
 
 # -- errors ----------------------------------------------------------------------

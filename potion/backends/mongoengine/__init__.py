@@ -15,14 +15,16 @@ Transactions
     MongoDB has no multi-document transactions on a standalone server (nor does
     mongomock), so this backend makes rollback honest by *undoing*: while a Potion
     write is open, every document saved through MongoEngine (by the manager or by
-    a signal receiver, ``Document.save()`` or ``QuerySet.insert()``) and every
-    document the manager deletes or changes a relation of is remembered, and if
-    the write fails (a receiver of ``after_create`` raises, say) the remembered
-    documents are put back as they were: created ones are deleted, changed ones
-    restored, deleted ones re-inserted.  The undo is not isolated (another client
-    may read the write before it is undone), and writes made around MongoEngine's
-    document API (``QuerySet.update()``, ``QuerySet.delete()``, pymongo, the
-    NULLIFY/PULL delete rules) are not undone.
+    a signal receiver, ``Document.save()`` or ``QuerySet.insert()``), every
+    document the manager deletes or changes a relation of, and every document the
+    delete rules of a deleted one change (NULLIFY, PULL, CASCADE) is remembered,
+    and if the write fails (a receiver of ``after_create`` raises, say) the
+    remembered documents are put back as they were: created ones are deleted,
+    changed ones restored, deleted ones re-inserted.  The undo is not isolated
+    (another client may read the write before it is undone), and writes made
+    around MongoEngine's document API (``QuerySet.update()``,
+    ``QuerySet.delete()``, pymongo, a receiver's ``Document.delete()``) are not
+    undone.
 
 References to deleted documents
     MongoDB has no foreign keys, so a reference may name a document that is gone.

@@ -30,7 +30,7 @@ from .base import (
 from .errors import ErrorsMixin
 from .inference import ObjectIdString, infer_field
 from .queries import _OPERATORS, QueryMixin, _reference_condition
-from .undo import UndoMixin, _connect_receivers, _snapshot
+from .undo import UndoMixin, _connect_receivers, _snapshot, _snapshot_delete_rules
 
 __all__ = ["IDOrPropertyKey", "MongoEngineManager"]
 
@@ -470,6 +470,7 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         with self.transaction():
             self._send(signals.before_delete, item=item)
             _snapshot(item)
+            _snapshot_delete_rules(item)
             try:
                 item.delete()
             except mongoengine.OperationError as exc:

@@ -2,9 +2,10 @@
 
 MongoDB has no multi-document transactions on a standalone server (nor does
 mongomock).  While a write is open, every document saved through MongoEngine (by
-the manager or by a signal receiver) and every document the manager deletes or
-changes a relation of is remembered as stored; a rollback puts them back in
-reverse order.
+the manager or by a signal receiver), every document the manager deletes or
+changes a relation of, and every document the delete rules (``NULLIFY``, ``PULL``,
+``CASCADE``) of a deleted document change is remembered as stored; a rollback puts
+them back in reverse order.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import contextvars
 import logging
 from typing import Any, Callable
 
+import mongoengine
 from mongoengine import signals as me_signals
 
 from .base import _id_to_mongo
@@ -53,6 +55,56 @@ def _snapshot(document: Any) -> None:
             collection.delete_one({"_id": key})
         else:
             collection.replace_one({"_id": key}, stored, upsert=True)
+
+    _remember(restore)
+
+
+def _snapshot_delete_rules(document: Any) -> None:
+    """Remember the documents MongoEngine's delete rules change when ``document`` goes.
+
+    Deleting a document applies the ``reverse_delete_rule`` of every reference to
+    it with queryset writes that no save signal reports: ``NULLIFY`` unsets the
+    references, ``PULL`` pulls them from lists, and ``CASCADE`` deletes the
+    referring documents (and applies their own rules in turn).  Every document
+    these rules will touch is remembered as stored before the delete, so a
+    rollback puts it back: a later failure, or a ``DENY`` met deep in a cascade
+    after other rules have already run.
+    """
+    if _undo_log.get() is None:
+        return
+    seen = {(type(document)._get_collection_name(), document.pk)}
+    pending = [(type(document), [document])]
+    while pending:
+        document_cls, deleted = pending.pop()
+        for (referrer, field_name), rule in (document_cls._meta.get("delete_rules") or {}).items():
+            if rule not in _UNDONE_RULES or referrer._meta.get("abstract"):
+                continue
+            # the query MongoEngine runs for the rule
+            queryset = referrer.objects(**{f"{field_name}__in": deleted})
+            stored = list(queryset.as_pymongo())
+            if not stored:
+                continue
+            _remember_stored(referrer._get_collection(), stored)
+            if rule == mongoengine.CASCADE:
+                name = referrer._get_collection_name()
+                cascaded = []
+                for son in stored:
+                    if (name, son["_id"]) not in seen:
+                        seen.add((name, son["_id"]))
+                        cascaded.append(referrer._from_son(son))
+                if cascaded:
+                    pending.append((referrer, cascaded))
+
+
+_UNDONE_RULES = (mongoengine.NULLIFY, mongoengine.PULL, mongoengine.CASCADE)
+
+
+def _remember_stored(collection: Any, stored: list[dict[str, Any]]) -> None:
+    """Put ``stored`` documents back as they are now on rollback."""
+
+    def restore() -> None:
+        for son in stored:
+            collection.replace_one({"_id": son["_id"]}, son, upsert=True)
 
     _remember(restore)
 
