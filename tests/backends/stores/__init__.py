@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from potion import Api
+from potion import Api, ModelResource, Relation, fields
 
 
 @dataclass
@@ -42,3 +42,42 @@ def collect_unsupported(*resources: Any) -> dict[str, str]:
     for resource in resources:
         result.update(resource.manager.unsupported)
     return result
+
+
+def register_model_resources(
+    api: Api, manager_class: Any, models: dict[str, Any]
+) -> dict[str, Any]:
+    """The contract's three resources over one backend's ``author``, ``book`` and
+    ``shelf`` models, registered on ``api``; the field types are inferred."""
+
+    class AuthorResource(ModelResource):
+        class Meta:
+            name = "author"
+            model = models["author"]
+            manager = manager_class
+            natural_key = ("first_name", "last_name")
+
+    class BookResource(ModelResource):
+        class Meta:
+            name = "book"
+            model = models["book"]
+            manager = manager_class
+
+        class Schema:
+            author = fields.ToOne("author")
+
+    class ShelfResource(ModelResource):
+        books = Relation("book")
+
+        class Meta:
+            name = "shelf"
+            model = models["shelf"]
+            manager = manager_class
+
+        class Schema:
+            books = fields.ToMany("book")
+
+    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
+    for resource in resources.values():
+        api.add_resource(resource)
+    return resources

@@ -6,11 +6,11 @@ from typing import Any
 
 import mongoengine as me
 
-from potion import Api, ModelResource, Relation, fields
+from potion import Api
 from potion.backends.mongoengine import MongoEngineManager
 from tests.mongo_env import fresh_database
 
-from . import Store, collect_unsupported, new_app
+from . import Store, collect_unsupported, new_app, register_model_resources
 
 _PLAIN = ("first_name", "last_name", "title", "year", "rating", "available", "published", "name")
 
@@ -45,37 +45,12 @@ def build(database: Any, tmp_path: Any) -> Store:
     db = connection.__enter__()
     app = new_app()
 
-    class AuthorResource(ModelResource):
-        class Meta:
-            name = "author"
-            model = ContractAuthor
-            manager = MongoEngineManager
-            natural_key = ("first_name", "last_name")
-
-    class BookResource(ModelResource):
-        class Meta:
-            name = "book"
-            model = ContractBook
-            manager = MongoEngineManager
-
-        class Schema:
-            author = fields.ToOne("author")
-
-    class ShelfResource(ModelResource):
-        books = Relation("book")
-
-        class Meta:
-            name = "shelf"
-            model = ContractShelf
-            manager = MongoEngineManager
-
-        class Schema:
-            books = fields.ToMany("book")
-
     api = Api(app)
-    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
-    for resource in resources.values():
-        api.add_resource(resource)
+    resources = register_model_resources(
+        api,
+        MongoEngineManager,
+        {"author": ContractAuthor, "book": ContractBook, "shelf": ContractShelf},
+    )
     for model in (ContractAuthor, ContractBook, ContractShelf):
         model.ensure_indexes()
 

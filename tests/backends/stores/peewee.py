@@ -7,11 +7,11 @@ from typing import Any
 import peewee
 from playhouse.db_url import connect
 
-from potion import Api, ModelResource, Relation, fields
+from potion import Api
 from potion.backends.peewee import PeeweeManager
 from tests.databases import server_url
 
-from . import Store, collect_unsupported, new_app
+from . import Store, collect_unsupported, new_app, register_model_resources
 
 
 def _database(database: str, tmp_path: Any) -> peewee.Database:
@@ -58,37 +58,10 @@ def build(database: str, tmp_path: Any) -> Store:
     ShelfBook = Shelf.books.get_through_model()
     ShelfBook._meta.set_table_name("contract_shelf_book")
 
-    class AuthorResource(ModelResource):
-        class Meta:
-            name = "author"
-            model = Author
-            manager = PeeweeManager
-            natural_key = ("first_name", "last_name")
-
-    class BookResource(ModelResource):
-        class Meta:
-            name = "book"
-            model = Book
-            manager = PeeweeManager
-
-        class Schema:
-            author = fields.ToOne("author")
-
-    class ShelfResource(ModelResource):
-        books = Relation("book")
-
-        class Meta:
-            name = "shelf"
-            model = Shelf
-            manager = PeeweeManager
-
-        class Schema:
-            books = fields.ToMany("book")
-
     api = Api(app)
-    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
-    for resource in resources.values():
-        api.add_resource(resource)
+    resources = register_model_resources(
+        api, PeeweeManager, {"author": Author, "book": Book, "shelf": Shelf}
+    )
 
     tables = [Author, Book, Shelf, ShelfBook]
     db.drop_tables(tables, safe=True)

@@ -7,11 +7,11 @@ from typing import Any
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 
-from potion import Api, ModelResource, Relation, fields
+from potion import Api
 from potion.backends.sqlalchemy import SQLAlchemyManager
 from tests.databases import sqlalchemy_url
 
-from . import Store, collect_unsupported, new_app
+from . import Store, collect_unsupported, new_app, register_model_resources
 
 
 def build(database: str, tmp_path: Any) -> Store:
@@ -49,37 +49,10 @@ def build(database: str, tmp_path: Any) -> Store:
         name = db.Column(db.String(60), nullable=False)
         books = db.relationship(Book, secondary=shelf_book, order_by=Book.id)
 
-    class AuthorResource(ModelResource):
-        class Meta:
-            name = "author"
-            model = Author
-            manager = SQLAlchemyManager
-            natural_key = ("first_name", "last_name")
-
-    class BookResource(ModelResource):
-        class Meta:
-            name = "book"
-            model = Book
-            manager = SQLAlchemyManager
-
-        class Schema:
-            author = fields.ToOne("author")
-
-    class ShelfResource(ModelResource):
-        books = Relation("book")
-
-        class Meta:
-            name = "shelf"
-            model = Shelf
-            manager = SQLAlchemyManager
-
-        class Schema:
-            books = fields.ToMany("book")
-
     api = Api(app)
-    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
-    for resource in resources.values():
-        api.add_resource(resource)
+    resources = register_model_resources(
+        api, SQLAlchemyManager, {"author": Author, "book": Book, "shelf": Shelf}
+    )
 
     with app.app_context():
         db.drop_all()
