@@ -9,6 +9,7 @@ from flask import Blueprint, Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
+from .backends import manager_for_model
 from .encoding import PotionJSONProvider, json_response
 from .exceptions import InternalError, PotionException
 from .resource import HYPER_SCHEMA, ModelResource, Resource
@@ -26,8 +27,10 @@ class Api:
     :param prefix: URL prefix of every route, e.g. ``/api``.
     :param title: title of the root schema.
     :param description: description of the root schema.
-    :param default_manager: manager class of ModelResources without ``Meta.manager``;
-        defaults to the SQLAlchemy manager when Flask-SQLAlchemy is installed.
+    :param default_manager: manager class of ModelResources without ``Meta.manager``.
+        Without one, the backend follows the model: peewee models get the peewee
+        manager, MongoEngine documents the MongoEngine one, other models the
+        SQLAlchemy manager.
     """
 
     def __init__(
@@ -61,13 +64,8 @@ class Api:
 
     @property
     def default_manager(self) -> Any:
-        if self._default_manager is None:
-            try:
-                from .backends.sqlalchemy import SQLAlchemyManager
-            except ImportError:
-                return None
-            self._default_manager = SQLAlchemyManager
-        return self._default_manager
+        """The manager given to the Api, else the SQLAlchemy one (if installed)."""
+        return self._default_manager or manager_for_model(None)
 
     @default_manager.setter
     def default_manager(self, value: Any) -> None:
@@ -143,13 +141,16 @@ class Api:
                 f"Resource {resource.__name__} is already registered with another Api"
             )
         if issubclass(resource, ModelResource) and resource.manager is None:
-            manager = resource.meta.get("manager") or self.default_manager
+            model = resource.meta.get("model")
+            manager = resource.meta.get("manager") or self._default_manager
+            if manager is None and model is not None:
+                manager = manager_for_model(model)
             if manager is None:
                 raise RuntimeError(
-                    f"{resource.__name__} has no manager: set Meta.manager or give the Api "
-                    "a default_manager (install Flask-SQLAlchemy for the SQLAlchemy one)"
+                    f"{resource.__name__} has no manager: set Meta.model (its backend follows "
+                    "the model), Meta.manager, or the Api's default_manager"
                 )
-            manager(resource, resource.meta.get("model"))
+            manager(resource, model)
         if resource.manager is None and resource.read_item is Resource.read_item:
             item_routes = sorted(r.rel for r in resource.routes.values() if r.is_item_route)
             if item_routes:

@@ -443,13 +443,8 @@ def test_model_resource_needs_a_manager():
         class Schema:
             x = fields.Integer()
 
-    class NoDefault(Api):
-        @property
-        def default_manager(self):
-            return None
-
-    with pytest.raises(RuntimeError, match="has no manager"):
-        NoDefault().add_resource(Orphan)
+    with pytest.raises(RuntimeError, match="has no manager: set Meta.model"):
+        Api().add_resource(Orphan)
 
 
 def test_meta_manager_wins_over_the_default():

@@ -80,7 +80,7 @@ from ..filters import Condition, Sort
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ..pagination import Pagination
 
-__all__ = ["Manager", "RelationalManager"]
+__all__ = ["Manager", "RelationalManager", "manager_for_model"]
 
 _transaction_depths: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
     "potion_transaction_depths", default=None
@@ -342,3 +342,26 @@ def conditions(where: Any) -> tuple[Condition, ...]:
 
 def sorts(sort: Any) -> tuple[Sort, ...]:
     return tuple(sort or ())
+
+
+def manager_for_model(model: Any) -> type[Manager] | None:
+    """The backend for a model class, told by the library the class comes from.
+
+    A peewee ``Model`` gets the peewee manager, a MongoEngine ``Document`` the
+    MongoEngine one, anything else the SQLAlchemy manager (None when
+    Flask-SQLAlchemy is not installed).  Only the chosen backend is imported.
+    """
+    libraries = {cls.__module__.partition(".")[0] for cls in getattr(model, "__mro__", ())}
+    if "peewee" in libraries:
+        from .peewee import PeeweeManager
+
+        return PeeweeManager
+    if "mongoengine" in libraries:
+        from .mongoengine import MongoEngineManager
+
+        return MongoEngineManager
+    try:
+        from .sqlalchemy import SQLAlchemyManager
+    except ImportError:
+        return None
+    return SQLAlchemyManager
