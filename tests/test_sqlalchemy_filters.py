@@ -442,3 +442,28 @@ def test_sort_rejects_unknown_fields_and_bad_values(things):
     response = things.get("/thing", query_string={"sort": "[nope"})
     assert response.status_code == 400
     assert "sort" in response.json["message"]
+
+
+def test_case_insensitive_operators_fold_beyond_ascii(sqla):
+    db = sqla.db
+
+    class Word(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        text = db.Column(db.String(40), nullable=False)
+
+    class WordResource(ModelResource):
+        class Meta:
+            model = Word
+
+    sqla.api.add_resource(WordResource)
+    sqla.create_all()
+    sqla.add(Word(text="École"), Word(text="ÉTÉ chaud"), Word(text="plain"))
+    for condition, expected in (
+        ({"$icontains": "été"}, ["ÉTÉ chaud"]),
+        ({"$istartswith": "éc"}, ["École"]),
+        ({"$iendswith": "COLE"}, ["École"]),
+        ({"$contains": "été"}, []),
+    ):
+        response = sqla.get("/word", query_string={"where": json.dumps({"text": condition})})
+        assert response.status_code == 200
+        assert [w["text"] for w in response.json] == expected, condition

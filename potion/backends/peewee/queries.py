@@ -8,7 +8,7 @@ from typing import Any
 import peewee
 
 from ... import fields
-from ...filters import NO_MATCH, Condition, like_escape
+from ...filters import NO_MATCH, Condition, like_escape, sql_casefold
 from .base import PeeweeBase
 
 #: Ids outside the 64-bit range are no id of any row.
@@ -180,7 +180,7 @@ class QueryMixin(PeeweeBase):
         """Make ``potion_casefold()`` available on this thread's SQLite connection."""
         try:
             connection = self.database.connection()
-            connection.create_function("potion_casefold", 1, _casefold, deterministic=True)
+            connection.create_function("potion_casefold", 1, sql_casefold, deterministic=True)
         except Exception:  # not the sqlite3 driver: fall back to lower()
             return False
         return True
@@ -279,10 +279,6 @@ def _valid_ids(manager: Any, value: Any) -> Any:
     if isinstance(value, list):
         return [c for c in map(coerce, value) if c is not NO_MATCH]
     return coerce(value)
-
-
-def _casefold(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
 
 
 def _operand(column: Any, value: Any) -> Any:

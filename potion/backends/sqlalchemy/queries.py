@@ -13,7 +13,7 @@ from sqlalchemy import orm
 
 from ... import fields
 from ...exceptions import PageNotFound
-from ...filters import NO_MATCH, Condition, Sort, like_escape
+from ...filters import NO_MATCH, Condition, Sort, like_escape, sql_casefold
 from ...pagination import Pagination
 from .base import SQLAlchemyBase
 
@@ -177,6 +177,13 @@ class QueryMixin(SQLAlchemyBase):
             }[name]
             if dialect == "postgresql":
                 return column.ilike(pattern, escape="\\")
+            if dialect == "sqlite" and self._sqlite_casefold():
+                # SQLite's lower() folds ASCII only: fold in Python.
+                folded = like_escape(value.casefold())
+                folded = {"icontains": f"%{folded}%", "istartswith": f"{folded}%"}.get(
+                    name, f"%{folded}"
+                )
+                return sa.func.potion_casefold(column).like(folded, escape="\\")
             return sa.func.lower(column).like(pattern, escape="\\")
         if dialect == "sqlite":
             # SQLite's LIKE ignores case; compare substrings instead.
@@ -195,6 +202,15 @@ class QueryMixin(SQLAlchemyBase):
         if dialect in ("mysql", "mariadb"):
             return column.op("LIKE BINARY")(pattern)
         return column.like(pattern, escape="\\")
+
+    def _sqlite_casefold(self) -> bool:
+        """Make ``potion_casefold()`` available on the session's SQLite connection."""
+        try:
+            raw: Any = self.session.connection().connection.dbapi_connection
+            raw.create_function("potion_casefold", 1, sql_casefold, deterministic=True)
+        except Exception:  # another SQLite driver: fall back to lower()
+            return False
+        return True
 
     def _reference_column(self, field: fields.ToOne, attribute: str) -> Any:
         """The foreign-key column of a ToOne (the target's id, or what it points at)."""
