@@ -80,6 +80,11 @@ class Api:
         self._attach(app)
 
     def _on_blueprint_registered(self, state: Any) -> None:
+        if self.app is not None:
+            raise RuntimeError(
+                f"The Api on blueprint {state.blueprint.name!r} is already registered: "
+                "its resources have one URL each, so the blueprint can be registered once"
+            )
         url_prefix = (state.url_prefix or "").rstrip("/")
         self.prefix = url_prefix + self.prefix
         self._endpoint_prefix = state.blueprint.name + "."

@@ -563,3 +563,14 @@ def test_a_subclass_of_a_registered_resource_gets_its_own_manager():
     assert client.post("/archivednoteresource", json={"text": "old"}).status_code == 200
     assert client.get("/noteresource").get_json() == []
     assert client.get("/archivednoteresource").headers["X-Total-Count"] == "1"
+
+
+def test_an_api_blueprint_is_registered_once():
+    blueprint = Blueprint("v1", __name__)
+    api = memory_api(blueprint)
+    api.add_resource(make_note_resource())
+    app = Flask(__name__)
+    app.register_blueprint(blueprint, url_prefix="/v1")
+    with pytest.raises(RuntimeError, match="can be registered once"):
+        app.register_blueprint(blueprint, url_prefix="/v2", name="v2")
+    assert app.test_client().get("/v1/note").status_code == 200
