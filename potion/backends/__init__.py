@@ -74,7 +74,7 @@ import contextlib
 import contextvars
 from typing import Any, Iterator
 
-from .. import fields, filters
+from .. import fields, filters, signals
 from ..exceptions import ItemNotFound, PotionException
 from ..filters import Condition, Sort
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
@@ -230,16 +230,36 @@ class Manager:
     ) -> Any:
         return self.relation_instances(self.read(id), attribute, target_resource, page, per_page)
 
-    # -- writes ------------------------------------------------------------------
+    # -- writes: one protocol for every backend -----------------------------------
+    #
+    # Each write runs in one transaction and sends its signals inside it; a backend
+    # implements only the store's part, in the hooks below.
 
     def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
-        raise NotImplementedError
+        self._prepare_write()
+        with self.transaction(commit):
+            item = self._build(properties)
+            self._send(signals.before_create, item=item)
+            self._insert(item, properties)
+            self._send(signals.after_create, item=item)
+        return item
 
     def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
-        raise NotImplementedError
+        self._prepare_write()
+        with self.transaction(commit):
+            self._will_change(item)
+            actual = self.changed(item, changes)
+            self._send(signals.before_update, item=item, changes=actual)
+            self._apply(item, changes, actual)
+            self._send(signals.after_update, item=item, changes=actual)
+        return item
 
     def delete(self, item: Any) -> None:
-        raise NotImplementedError
+        self._prepare_write()
+        with self.transaction():
+            self._send(signals.before_delete, item=item)
+            self._remove(item)
+            self._send(signals.after_delete, item=item)
 
     def delete_by_id(self, id: Any) -> None:
         self.delete(self.read(id))
@@ -247,11 +267,66 @@ class Manager:
     def relation_add(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
     ) -> None:
-        raise NotImplementedError
+        """Add ``target_item``; a child already in the relation changes nothing and
+        sends no ``after_add_to_relation``."""
+        self._prepare_write()
+        kwargs = {"item": item, "attribute": attribute, "child": target_item}
+        with self.transaction():
+            self._will_change(item)
+            self._send(signals.before_add_to_relation, **kwargs)
+            if self._add_to_relation(item, attribute, target_resource, target_item):
+                self._send(signals.after_add_to_relation, **kwargs)
 
     def relation_remove(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
     ) -> None:
+        """Remove ``target_item``; a child not in the relation changes nothing and
+        sends no ``after_remove_from_relation``."""
+        self._prepare_write()
+        kwargs = {"item": item, "attribute": attribute, "child": target_item}
+        with self.transaction():
+            self._will_change(item)
+            self._send(signals.before_remove_from_relation, **kwargs)
+            if self._remove_from_relation(item, attribute, target_resource, target_item):
+                self._send(signals.after_remove_from_relation, **kwargs)
+
+    # the store's part of a write
+
+    def _prepare_write(self) -> None:
+        """Set-up needed before a write (outside its transaction); nothing by default."""
+
+    def _will_change(self, item: Any) -> None:
+        """Called before an item is updated or its relation changed (before signals)."""
+
+    def _build(self, properties: dict[str, Any]) -> Any:
+        """A new, unsaved item with ``properties`` set."""
+        item = self.model()
+        for key, value in properties.items():
+            setattr(item, key, value)
+        return item
+
+    def _insert(self, item: Any, properties: dict[str, Any]) -> None:
+        """Store a new item; its id is known afterwards."""
+        raise NotImplementedError
+
+    def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        """Store ``changes`` (``actual`` holds those that really differ)."""
+        raise NotImplementedError
+
+    def _remove(self, item: Any) -> None:
+        """Delete an item from the store."""
+        raise NotImplementedError
+
+    def _add_to_relation(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> bool:
+        """Add the child; False when it already was in the relation."""
+        raise NotImplementedError
+
+    def _remove_from_relation(
+        self, item: Any, attribute: str, target_resource: Any, target_item: Any
+    ) -> bool:
+        """Remove the child; False when it was not in the relation."""
         raise NotImplementedError
 
     # -- transactions ------------------------------------------------------------
@@ -318,8 +393,7 @@ class Manager:
                 raise translated from exc
             raise
 
-    @staticmethod
-    def changed(item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
         """The subset of ``changes`` whose value differs from the item's."""
         actual = {}
         for key, value in changes.items():

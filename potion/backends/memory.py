@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from .. import fields, signals
+from .. import fields
 from ..exceptions import ItemNotFound, PageNotFound
 from ..pagination import Pagination
 from . import Manager
@@ -136,74 +136,45 @@ class MemoryManager(Manager):
 
     # -- writes ------------------------------------------------------------------
 
-    def create(self, properties: dict[str, Any], commit: bool = True) -> dict[str, Any]:
-        with self.transaction(commit):
-            item = dict(properties)
-            self._send(signals.before_create, item=item)
-            item_id = item.get(self.id_attribute)
-            if item_id is None:
+    def _will_change(self, item: Any) -> None:
+        self._remember("restore", None, (item, dict(item)))
+
+    def _build(self, properties: dict[str, Any]) -> dict[str, Any]:
+        return dict(properties)
+
+    def _insert(self, item: Any, properties: dict[str, Any]) -> None:
+        item_id = item.get(self.id_attribute)
+        if item_id is None:
+            item_id = next(self._ids)
+            while item_id in self.items:
                 item_id = next(self._ids)
-                while item_id in self.items:
-                    item_id = next(self._ids)
-                item[self.id_attribute] = item_id
-            self.items[item_id] = item
-            self._remember("insert", item_id, None)
-            self._send(signals.after_create, item=item)
-        return item
+            item[self.id_attribute] = item_id
+        self.items[item_id] = item
+        self._remember("insert", item_id, None)
 
-    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
-        with self.transaction(commit):
-            self._remember("restore", None, (item, dict(item)))
-            actual = self.changed(item, changes)
-            self._send(signals.before_update, item=item, changes=actual)
-            item.update(changes)
-            self._send(signals.after_update, item=item, changes=actual)
-        return item
+    def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        item.update(changes)
 
-    def delete(self, item: Any) -> None:
-        with self.transaction():
-            self._send(signals.before_delete, item=item)
-            item_id = self.get_id(item)
-            self.items.pop(item_id, None)
-            self._remember("delete", item_id, item)
-            self._send(signals.after_delete, item=item)
+    def _remove(self, item: Any) -> None:
+        item_id = self.get_id(item)
+        self.items.pop(item_id, None)
+        self._remember("delete", item_id, item)
 
-    def relation_add(
+    def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
-        """Add ``target_item`` to the collection; a child already in it changes nothing."""
-        with self.transaction():
-            self._remember("restore", None, (item, dict(item)))
-            self._send(
-                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
-            children = list(item.get(attribute) or ())
-            if any(child is target_item for child in children):
-                return
-            children.append(target_item)
-            item[attribute] = children
-            self._send(
-                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
+    ) -> bool:
+        children = list(item.get(attribute) or ())
+        if any(child is target_item for child in children):
+            return False
+        item[attribute] = children + [target_item]
+        return True
 
-    def relation_remove(
+    def _remove_from_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
-        with self.transaction():
-            self._remember("restore", None, (item, dict(item)))
-            self._send(
-                signals.before_remove_from_relation,
-                item=item,
-                attribute=attribute,
-                child=target_item,
-            )
-            children = list(item.get(attribute) or ())
-            if target_item in children:
-                children.remove(target_item)
-                item[attribute] = children
-                self._send(
-                    signals.after_remove_from_relation,
-                    item=item,
-                    attribute=attribute,
-                    child=target_item,
-                )
+    ) -> bool:
+        children = list(item.get(attribute) or ())
+        if target_item not in children:
+            return False
+        children.remove(target_item)
+        item[attribute] = children
+        return True

@@ -118,3 +118,21 @@ def test_failing_relation_signal_rolls_back(client, store):
     assert response.status_code == 500
     assert response.is_json
     assert store.rows("shelf")[0]["book_ids"] == []
+
+
+def test_adding_a_child_twice_changes_nothing_and_signals_once(client, store):
+    ids = seed(client)
+    shelf = _shelf(client)
+    origin = ids["books"]["Origin of Species"]
+    added = []
+
+    def record(sender, item, attribute, child):
+        added.append(attribute)
+
+    with signals.after_add_to_relation.connected_to(record, sender=ANY):
+        for _ in range(2):
+            response = client.post(f"/shelf/{shelf}/books", json={"$ref": f"/book/{origin}"})
+            assert response.status_code == 200
+    assert added == ["books"]
+    assert len(store.rows("shelf")[0]["book_ids"]) == 1
+    assert client.get(f"/shelf/{shelf}/books").headers["X-Total-Count"] == "1"

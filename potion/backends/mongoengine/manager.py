@@ -10,7 +10,7 @@ from bson import DBRef, ObjectId
 from mongoengine import fields as me_fields
 from mongoengine.base import LazyReference
 
-from ... import fields, signals
+from ... import fields
 from ...exceptions import BackendConflict, IntegrityViolation, ItemNotFound, PageNotFound
 from ...filters import NO_MATCH
 from ...natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
@@ -173,8 +173,8 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             value = fields.get_value(self.id_attribute, item, None)
         return str(value) if isinstance(value, ObjectId) else value
 
-    def real_changes(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
-        """:meth:`changed`, with references compared by id, without loading them."""
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """The changes that differ, references compared by id without loading them."""
         plain = {}
         actual = {}
         for key, value in changes.items():
@@ -192,7 +192,7 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
                 continue
             if old != new:
                 actual[key] = value
-        actual.update(self.changed(item, plain))
+        actual.update(super().changed(item, plain))
         return {key: actual[key] for key in changes if key in actual}
 
     def is_valid_id(self, value: Any) -> bool:
@@ -382,100 +382,64 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             return items
         return Pagination(items, page, per_page or 20, len(ids))
 
-    def relation_add(
+    def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
-        """Add ``target_item`` to the relation; a child already in it changes nothing."""
-        with self.transaction():
-            self._send(
-                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
-            list_field = self._list_relation(attribute)
-            if list_field is None:
-                back = self._reverse_relation(attribute, target_resource)
-                if _reference_pk(target_item._data.get(back)) == item.pk:
-                    return
-                setattr(target_item, back, item)
-                self._save(target_item, target_resource)
-            else:
-                current = list(item._data.get(attribute) or ())
-                if any(_reference_pk(v) == target_item.pk for v in current):
-                    return
-                _snapshot(item)
-                value = list_field.field.to_mongo(target_item)
-                self._write(item, {"$push": {list_field.db_field: value}})
-                item._data[attribute] = current + [target_item]
-            self._send(
-                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
+    ) -> bool:
+        list_field = self._list_relation(attribute)
+        if list_field is None:
+            back = self._reverse_relation(attribute, target_resource)
+            if _reference_pk(target_item._data.get(back)) == item.pk:
+                return False
+            setattr(target_item, back, item)
+            self._save(target_item, target_resource)
+            return True
+        current = list(item._data.get(attribute) or ())
+        if any(_reference_pk(v) == target_item.pk for v in current):
+            return False
+        _snapshot(item)
+        value = list_field.field.to_mongo(target_item)
+        self._write(item, {"$push": {list_field.db_field: value}})
+        item._data[attribute] = current + [target_item]
+        return True
 
-    def relation_remove(
+    def _remove_from_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
-        with self.transaction():
-            self._send(
-                signals.before_remove_from_relation,
-                item=item,
-                attribute=attribute,
-                child=target_item,
-            )
-            list_field = self._list_relation(attribute)
-            removed = False
-            if list_field is None:
-                back = self._reverse_relation(attribute, target_resource)
-                if _reference_pk(target_item._data.get(back)) == item.pk:
-                    setattr(target_item, back, None)
-                    self._save(target_item, target_resource)
-                    removed = True
-            else:
-                current = list(item._data.get(attribute) or ())
-                kept = [v for v in current if _reference_pk(v) != target_item.pk]
-                if len(kept) != len(current):
-                    _snapshot(item)
-                    value = list_field.field.to_mongo(target_item)
-                    self._write(item, {"$pull": {list_field.db_field: value}})
-                    item._data[attribute] = kept
-                    removed = True
-            if removed:
-                self._send(
-                    signals.after_remove_from_relation,
-                    item=item,
-                    attribute=attribute,
-                    child=target_item,
-                )
+    ) -> bool:
+        list_field = self._list_relation(attribute)
+        if list_field is None:
+            back = self._reverse_relation(attribute, target_resource)
+            if _reference_pk(target_item._data.get(back)) != item.pk:
+                return False
+            setattr(target_item, back, None)
+            self._save(target_item, target_resource)
+            return True
+        current = list(item._data.get(attribute) or ())
+        kept = [v for v in current if _reference_pk(v) != target_item.pk]
+        if len(kept) == len(current):
+            return False
+        _snapshot(item)
+        value = list_field.field.to_mongo(target_item)
+        self._write(item, {"$pull": {list_field.db_field: value}})
+        item._data[attribute] = kept
+        return True
 
     # -- writes ------------------------------------------------------------------
 
-    def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
-        with self.transaction(commit):
-            item = self.model()
-            for key, value in properties.items():
-                setattr(item, key, value)
-            self._send(signals.before_create, item=item)
-            self._save(item)
-            self._send(signals.after_create, item=item)
-        return item
+    def _insert(self, item: Any, properties: dict[str, Any]) -> None:
+        self._save(item)
 
-    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
-        with self.transaction(commit):
-            actual = self.real_changes(item, changes)
-            self._send(signals.before_update, item=item, changes=actual)
-            for key, value in changes.items():
-                setattr(item, key, value)
-            self._save(item)
-            self._send(signals.after_update, item=item, changes=actual)
-        return item
+    def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            setattr(item, key, value)
+        self._save(item)
 
-    def delete(self, item: Any) -> None:
-        with self.transaction():
-            self._send(signals.before_delete, item=item)
-            _snapshot(item)
-            _snapshot_delete_rules(item)
-            try:
-                item.delete()
-            except mongoengine.OperationError as exc:
-                raise BackendConflict(str(exc)) from exc
-            self._send(signals.after_delete, item=item)
+    def _remove(self, item: Any) -> None:
+        _snapshot(item)
+        _snapshot_delete_rules(item)
+        try:
+            item.delete()
+        except mongoengine.OperationError as exc:
+            raise BackendConflict(str(exc)) from exc
 
     def _save(self, item: Any, resource: Any = None) -> None:
         manager = resource.manager if resource is not None else self

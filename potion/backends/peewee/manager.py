@@ -7,7 +7,7 @@ from typing import Any
 
 import peewee
 
-from ... import fields, filters, signals
+from ... import fields, filters
 from ...exceptions import ItemNotFound, PageNotFound
 from ...pagination import Pagination
 from .. import RelationalManager
@@ -338,21 +338,19 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
                 plain[key] = value
         return plain, collections
 
-    def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+    def _prepare_write(self) -> None:
         self._check_references()
-        with self.transaction(commit):
-            plain, collections = self._split(properties)
-            item = self.model()
-            for key, value in plain.items():
-                setattr(item, key, value)
-            self._send(signals.before_create, item=item)
-            self._run(self.model, lambda: item.save(force_insert=True), "save", item)
-            for key, value in collections.items():
-                self._set_collection(item, key, value)
-            self._send(signals.after_create, item=item)
-        return item
 
-    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:  # type: ignore[override]
+    def _build(self, properties: dict[str, Any]) -> Any:
+        plain, _collections = self._split(properties)
+        return super()._build(plain)
+
+    def _insert(self, item: Any, properties: dict[str, Any]) -> None:
+        self._run(self.model, lambda: item.save(force_insert=True), "save", item)
+        for key, value in self._split(properties)[1].items():
+            self._set_collection(item, key, value)
+
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
         """The subset of ``changes`` that differ, comparing foreign keys by id."""
         actual: dict[str, Any] = {}
         rest: dict[str, Any] = {}
@@ -382,34 +380,24 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
     def _child_id(child: Any) -> Any:
         return child.get_id() if isinstance(child, peewee.Model) else child
 
-    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
-        self._check_references()
-        with self.transaction(commit):
-            actual = self.changed(item, changes)
-            self._send(signals.before_update, item=item, changes=actual)
-            plain, collections = self._split(actual)
-            for key, value in plain.items():
-                setattr(item, key, value)
-            dirty = item.dirty_fields
-            if dirty:
-                self._run(self.model, lambda: item.save(only=dirty), "save", item)
-            for key, value in collections.items():
-                self._set_collection(item, key, value)
-            self._send(signals.after_update, item=item, changes=actual)
-        return item
+    def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        plain, collections = self._split(actual)
+        for key, value in plain.items():
+            setattr(item, key, value)
+        dirty = item.dirty_fields
+        if dirty:
+            self._run(self.model, lambda: item.save(only=dirty), "save", item)
+        for key, value in collections.items():
+            self._set_collection(item, key, value)
 
-    def delete(self, item: Any) -> None:
-        self._check_references()
-        with self.transaction():
-            self._send(signals.before_delete, item=item)
-            for name in list(self.model._meta.manytomany):
-                kind, accessor = self._relation(name)
-                through = accessor.through_model
-                value = getattr(item, accessor.src_fk.rel_field.name)
-                statement = through.delete().where(accessor.src_fk == value)
-                self._run(through, statement.execute)
-            self._run(self.model, item.delete_instance, "delete")
-            self._send(signals.after_delete, item=item)
+    def _remove(self, item: Any) -> None:
+        for name in list(self.model._meta.manytomany):
+            kind, accessor = self._relation(name)
+            through = accessor.through_model
+            value = getattr(item, accessor.src_fk.rel_field.name)
+            statement = through.delete().where(accessor.src_fk == value)
+            self._run(through, statement.execute)
+        self._run(self.model, item.delete_instance, "delete")
 
     def _set_collection(self, item: Any, attribute: str, children: Any) -> None:
         kind, relation = self._relation(attribute)
@@ -438,68 +426,50 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
                 child.__data__[relation.name] = parent_value
                 child.__rel__.pop(relation.name, None)
 
-    def relation_add(
+    def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
+    ) -> bool:
         kind, relation = self._relation(attribute)
-        with self.transaction():
-            self._send(
-                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
-            if kind == "backref":
-                setattr(target_item, relation.name, item)
-                child_model = type(target_item)
-                self._run(child_model, lambda: target_item.save(only=[relation]))
-            else:
-                through = relation.through_model
-                src, dest = relation.src_fk, relation.dest_fk
-                row = {
-                    src: getattr(item, src.rel_field.name),
-                    dest: getattr(target_item, dest.rel_field.name),
-                }
-                exists = through.select().where(src == row[src], dest == row[dest]).exists()
-                if not exists:
-                    self._run(through, through.insert(row).execute)
-            self._send(
-                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
+        if kind == "backref":
+            if target_item.__data__.get(relation.name) == getattr(item, relation.rel_field.name):
+                return False
+            setattr(target_item, relation.name, item)
+            child_model = type(target_item)
+            self._run(child_model, lambda: target_item.save(only=[relation]))
+            return True
+        through = relation.through_model
+        src, dest = relation.src_fk, relation.dest_fk
+        row = {
+            src: getattr(item, src.rel_field.name),
+            dest: getattr(target_item, dest.rel_field.name),
+        }
+        if through.select().where(src == row[src], dest == row[dest]).exists():
+            return False
+        self._run(through, through.insert(row).execute)
+        return True
 
-    def relation_remove(
+    def _remove_from_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
+    ) -> bool:
         kind, relation = self._relation(attribute)
-        with self.transaction():
-            self._send(
-                signals.before_remove_from_relation,
-                item=item,
-                attribute=attribute,
-                child=target_item,
-            )
-            if kind == "backref":
-                parent_value = getattr(item, relation.rel_field.name)
-                removed = target_item.__data__.get(relation.name) == parent_value
-                if removed and not relation.null:
-                    key = _schema_key(target_resource, relation)
-                    raise error_for_unremovable_child(target_resource.meta.name, [key], attribute)
-                if removed:
-                    setattr(target_item, relation.name, None)
-                    child_model = type(target_item)
-                    self._run(child_model, lambda: target_item.save(only=[relation]))
-            else:
-                through = relation.through_model
-                src, dest = relation.src_fk, relation.dest_fk
-                statement = through.delete().where(
-                    src == getattr(item, src.rel_field.name),
-                    dest == getattr(target_item, dest.rel_field.name),
-                )
-                removed = bool(self._run(through, statement.execute))
-            if removed:
-                self._send(
-                    signals.after_remove_from_relation,
-                    item=item,
-                    attribute=attribute,
-                    child=target_item,
-                )
+        if kind == "backref":
+            parent_value = getattr(item, relation.rel_field.name)
+            if target_item.__data__.get(relation.name) != parent_value:
+                return False
+            if not relation.null:
+                key = _schema_key(target_resource, relation)
+                raise error_for_unremovable_child(target_resource.meta.name, [key], attribute)
+            setattr(target_item, relation.name, None)
+            child_model = type(target_item)
+            self._run(child_model, lambda: target_item.save(only=[relation]))
+            return True
+        through = relation.through_model
+        src, dest = relation.src_fk, relation.dest_fk
+        statement = through.delete().where(
+            src == getattr(item, src.rel_field.name),
+            dest == getattr(target_item, dest.rel_field.name),
+        )
+        return bool(self._run(through, statement.execute))
 
 
 def _schema_key(resource: Any, column: Any) -> str:

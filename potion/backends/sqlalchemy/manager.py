@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from ... import fields, filters, signals
+from ... import fields, filters
 from ...exceptions import ItemNotFound, PageNotFound
 from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
@@ -346,75 +346,41 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
 
     # -- writes ------------------------------------------------------------------
 
-    def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+    def _prepare_write(self) -> None:
         self._ensure_plan()
-        with self.transaction(commit):
-            item = self.model()
-            for key, value in properties.items():
-                setattr(item, key, value)
-            self._send(signals.before_create, item=item)
-            session = self.session
-            session.add(item)
-            session.flush()
-            self._send(signals.after_create, item=item)
-        return item
 
-    def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
-        self._ensure_plan()
-        with self.transaction(commit):
-            actual = self.changed(item, changes)
-            self._send(signals.before_update, item=item, changes=actual)
-            for key, value in changes.items():
-                setattr(item, key, value)
-            self.session.flush()
-            self._send(signals.after_update, item=item, changes=actual)
-        return item
+    def _insert(self, item: Any, properties: dict[str, Any]) -> None:
+        session = self.session
+        session.add(item)
+        session.flush()
 
-    def delete(self, item: Any) -> None:
-        with self.transaction():
-            self._send(signals.before_delete, item=item)
-            session = self.session
-            session.delete(item)
-            session.flush()
-            self._send(signals.after_delete, item=item)
+    def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        for key, value in changes.items():
+            setattr(item, key, value)
+        self.session.flush()
 
-    def relation_add(
+    def _remove(self, item: Any) -> None:
+        session = self.session
+        session.delete(item)
+        session.flush()
+
+    def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
-        """Add ``target_item`` to the collection; a child already in it changes nothing."""
-        with self.transaction():
-            self._send(
-                signals.before_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
-            if self._in_collection(item, attribute, target_item):
-                return
-            getattr(item, attribute).append(target_item)
-            self._flush_relation(attribute, target_resource)
-            self._send(
-                signals.after_add_to_relation, item=item, attribute=attribute, child=target_item
-            )
+    ) -> bool:
+        if self._in_collection(item, attribute, target_item):
+            return False
+        getattr(item, attribute).append(target_item)
+        self._flush_relation(attribute, target_resource)
+        return True
 
-    def relation_remove(
+    def _remove_from_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
-    ) -> None:
-        """Remove ``target_item`` from the collection; a child not in it changes nothing."""
-        with self.transaction():
-            self._send(
-                signals.before_remove_from_relation,
-                item=item,
-                attribute=attribute,
-                child=target_item,
-            )
-            if not self._in_collection(item, attribute, target_item):
-                return
-            getattr(item, attribute).remove(target_item)
-            self._flush_relation(attribute, target_resource)
-            self._send(
-                signals.after_remove_from_relation,
-                item=item,
-                attribute=attribute,
-                child=target_item,
-            )
+    ) -> bool:
+        if not self._in_collection(item, attribute, target_item):
+            return False
+        getattr(item, attribute).remove(target_item)
+        self._flush_relation(attribute, target_resource)
+        return True
 
     def _in_collection(self, item: Any, attribute: str, target_item: Any) -> bool:
         """Whether ``target_item`` is in the collection, without loading all of it."""
