@@ -8,7 +8,6 @@ request's ``where`` yields :class:`Condition` objects, ``sort`` yields
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
 from . import fields
@@ -587,14 +586,3 @@ def sort_schema(sortable: Iterable[str]) -> dict[str, Any]:
         "properties": {key: {"type": "boolean"} for key in sortable},
         "additionalProperties": False,
     }
-
-
-def sql_casefold(value: Any) -> Any:
-    """Unicode case folding, for a database function where SQLite's ``lower()`` (ASCII
-    only) is not enough: registered as ``potion_casefold`` by the SQL backends."""
-    return value.casefold() if isinstance(value, str) else value
-
-
-def like_escape(value: str, escape: str = "\\") -> str:
-    """Escape ``%`` and ``_`` (and the escape character) for a SQL LIKE pattern."""
-    return re.sub(r"([%_\\])", lambda m: escape + m.group(1), value)

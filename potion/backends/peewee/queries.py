@@ -8,7 +8,8 @@ from typing import Any
 import peewee
 
 from ... import fields
-from ...filters import NO_MATCH, Condition, like_escape, sql_casefold
+from ...filters import NO_MATCH, Condition
+from ..sqltext import like_escape, register_casefold
 from .base import PeeweeBase
 
 #: Ids outside the 64-bit range are no id of any row.
@@ -178,12 +179,7 @@ class QueryMixin(PeeweeBase):
 
     def _sqlite_casefold(self) -> bool:
         """Make ``potion_casefold()`` available on this thread's SQLite connection."""
-        try:
-            connection = self.database.connection()
-            connection.create_function("potion_casefold", 1, sql_casefold, deterministic=True)
-        except Exception:  # not the sqlite3 driver: fall back to lower()
-            return False
-        return True
+        return register_casefold(self.database.connection())
 
     def _filtered(self, query: Any, where: Any) -> Any:
         expressions = [self._expression(condition) for condition in where or ()]

@@ -13,8 +13,9 @@ from sqlalchemy import orm
 
 from ... import fields
 from ...exceptions import PageNotFound
-from ...filters import NO_MATCH, Condition, Sort, like_escape, sql_casefold
+from ...filters import NO_MATCH, Condition, Sort
 from ...pagination import Pagination
+from ..sqltext import like_escape, register_casefold
 from .base import SQLAlchemyBase
 
 
@@ -205,12 +206,7 @@ class QueryMixin(SQLAlchemyBase):
 
     def _sqlite_casefold(self) -> bool:
         """Make ``potion_casefold()`` available on the session's SQLite connection."""
-        try:
-            raw: Any = self.session.connection().connection.dbapi_connection
-            raw.create_function("potion_casefold", 1, sql_casefold, deterministic=True)
-        except Exception:  # another SQLite driver: fall back to lower()
-            return False
-        return True
+        return register_casefold(self.session.connection().connection.dbapi_connection)
 
     def _reference_column(self, field: fields.ToOne, attribute: str) -> Any:
         """The foreign-key column of a ToOne (the target's id, or what it points at)."""
