@@ -312,16 +312,15 @@ def _limit_body(req: Any) -> None:
     limit = setting(current_app, "POTION_MAX_CONTENT_LENGTH")
     if limit is None:
         return
-    too_large = RequestTooLarge(f"The request body is larger than {limit} bytes")
     if req.content_length is not None:
         if req.content_length > limit:
-            raise too_large
+            raise RequestTooLarge(f"The request body is larger than {limit} bytes")
         return
     # A streamed body (no Content-Length): read one byte past the limit to tell a
     # body of exactly ``limit`` bytes from a longer one, which werkzeug truncates.
     req.max_content_length = limit + 1
     if len(req.get_data(cache=True)) > limit:
-        raise too_large
+        raise RequestTooLarge(f"The request body is larger than {limit} bytes")
 
 
 class ItemRoute(Route):
