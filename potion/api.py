@@ -31,6 +31,9 @@ class Api:
         Without one, the backend follows the model: peewee models get the peewee
         manager, MongoEngine documents the MongoEngine one, other models the
         SQLAlchemy manager.
+    :param identity_source: a callable returning the current request's
+        :class:`~potion.permissions.Identity` (None when anonymous); the
+        permission layer reads it.  Also settable later as ``api.identity_source``.
     """
 
     def __init__(
@@ -41,6 +44,8 @@ class Api:
         title: str | None = None,
         description: str | None = None,
         default_manager: Any = None,
+        *,
+        identity_source: Callable[[], Any] | None = None,
     ) -> None:
         if prefix and not prefix.startswith("/"):
             raise ValueError("The Api prefix must start with '/'")
@@ -51,6 +56,7 @@ class Api:
         self.title = title
         self.description = description
         self._default_manager = default_manager
+        self.identity_source = identity_source
         self.resources: dict[str, Any] = {}
         self.endpoints: set[str] = set()
         self._rules: list[tuple[str, str, Callable[..., Any], str, bool]] = []
