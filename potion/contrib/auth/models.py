@@ -188,10 +188,10 @@ def build_models(db: Any, user_model: Any = None) -> AuthModels:
             return f"<Role {self.name!r}>"
 
     class AuthSession(db.Model):  # type: ignore[name-defined,misc]
-        """A server-side session; ``key`` is the SHA-256 of the id in the cookie."""
+        """A server-side session; ``key_hash`` is the SHA-256 of the id in the cookie."""
 
         __tablename__ = "auth_session"
-        key = sa.Column(sa.String(64), primary_key=True)
+        key_hash = sa.Column(sa.String(64), primary_key=True)
         user_id: Any = sa.Column(
             sa.ForeignKey(user_pk, ondelete="CASCADE"), nullable=True, index=True
         )
@@ -217,9 +217,9 @@ def build_models(db: Any, user_model: Any = None) -> AuthModels:
         """One failed login or token attempt, counted by the hash of a username or address."""
 
         __tablename__ = "auth_attempt"
-        __table_args__ = (sa.Index("ix_auth_attempt_key_at", "key", "at"),)
+        __table_args__ = (sa.Index("ix_auth_attempt_key_hash_at", "key_hash", "at"),)
         id = sa.Column(sa.Integer, primary_key=True)
-        key = sa.Column(sa.String(64), nullable=False)
+        key_hash = sa.Column(sa.String(64), nullable=False)
         at = sa.Column(sa.BigInteger, nullable=False)  # milliseconds since the epoch
 
     models = AuthModels(

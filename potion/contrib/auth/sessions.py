@@ -157,7 +157,7 @@ class DatabaseSessionStore:
         table = self.table
         with self.db.engine.connect() as connection:
             row = connection.execute(
-                sa.select(table.c.data, table.c.expires_at).where(table.c.key == key)
+                sa.select(table.c.data, table.c.expires_at).where(table.c.key_hash == key)
             ).first()
         if row is None or row.expires_at <= utcnow():
             return None
@@ -183,14 +183,14 @@ class DatabaseSessionStore:
         }
         with self.db.engine.begin() as connection:
             updated = connection.execute(
-                sa.update(table).where(table.c.key == key).values(**values)
+                sa.update(table).where(table.c.key_hash == key).values(**values)
             ).rowcount
             if not updated:
-                connection.execute(sa.insert(table).values(key=key, created_at=utcnow(), **values))
+                connection.execute(sa.insert(table).values(key_hash=key, created_at=utcnow(), **values))
 
     def delete(self, key: str) -> None:
         with self.db.engine.begin() as connection:
-            connection.execute(sa.delete(self.table).where(self.table.c.key == key))
+            connection.execute(sa.delete(self.table).where(self.table.c.key_hash == key))
 
     def delete_for_user(self, user_id: Any, keep: str | None = None, session: Any = None) -> None:
         """End every session of a user (but ``keep``).
@@ -203,7 +203,7 @@ class DatabaseSessionStore:
             table.c.user_id == _user_id_value(table.c.user_id, user_id)
         )
         if keep is not None:
-            statement = statement.where(table.c.key != keep)
+            statement = statement.where(table.c.key_hash != keep)
         if session is not None:
             session.execute(statement)
             return

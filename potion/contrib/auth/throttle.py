@@ -45,13 +45,13 @@ class DatabaseAttempts:
         table = self.table
         with self.db.engine.connect() as connection:
             count = connection.execute(
-                sa.select(sa.func.count()).where(table.c.key == key, table.c.at > since)
+                sa.select(sa.func.count()).where(table.c.key_hash == key, table.c.at > since)
             ).scalar_one()
             if count < limit:
                 return None
             return connection.execute(
                 sa.select(table.c.at)
-                .where(table.c.key == key, table.c.at > since)
+                .where(table.c.key_hash == key, table.c.at > since)
                 .order_by(table.c.at)
                 .offset(count - limit)
                 .limit(1)
@@ -61,13 +61,13 @@ class DatabaseAttempts:
         table = self.table
         with self.db.engine.begin() as connection:
             connection.execute(
-                sa.delete(table).where(table.c.key.in_(keys), table.c.at <= now - window_ms)
+                sa.delete(table).where(table.c.key_hash.in_(keys), table.c.at <= now - window_ms)
             )
-            connection.execute(sa.insert(table), [{"key": key, "at": now} for key in keys])
+            connection.execute(sa.insert(table), [{"key_hash": key, "at": now} for key in keys])
 
     def clear(self, key: str) -> None:
         with self.db.engine.begin() as connection:
-            connection.execute(sa.delete(self.table).where(self.table.c.key == key))
+            connection.execute(sa.delete(self.table).where(self.table.c.key_hash == key))
 
     def purge(self, before: int) -> int:
         with self.db.engine.begin() as connection:
