@@ -19,6 +19,7 @@ superuser              everything, except changing its own flags and roles or de
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from flask import request
@@ -164,10 +165,11 @@ def make_user_resources(auth: Auth) -> tuple[type[ModelResource], type[ModelReso
             name = "role"
             natural_key = "name"
             exclude_fields = ("users",)
+            route_decorators = _logged_in(auth, "instances", "create", "self", "update", "destroy")
 
         class Schema:
             name = fields.String(min_length=1, max_length=80)
-            description = fields.String(max_length=255)
+            description = fields.String(max_length=255, default="")
 
         def instances(self, **kwargs: Any) -> Any:
             auth.require_user()
@@ -202,6 +204,9 @@ def make_user_resources(auth: Auth) -> tuple[type[ModelResource], type[ModelReso
             title = "Users"
             exclude_fields = ("username_key", "password_hash")
             read_only_fields = ("date_joined", "last_login")
+            route_decorators = _logged_in(
+                auth, "instances", "create", "self", "update", "destroy", "me", "changePassword"
+            )
 
         class Schema:
             username = _username_field()
@@ -240,7 +245,8 @@ def make_user_resources(auth: Auth) -> tuple[type[ModelResource], type[ModelReso
             if not _is_manager(actor):
                 raise Forbidden()
             if not actor.is_superuser:
-                _refuse_keys(properties, ("is_staff", "is_superuser", "roles"), "a superuser")
+                granted = {key: value for key, value in properties.items() if value}
+                _refuse_keys(granted, ("is_staff", "is_superuser", "roles"), "a superuser")
             _check_username(auth, properties.get("username"), None)
             password = properties.pop("password")
             auth.validate_password(password, properties)
@@ -308,6 +314,20 @@ def make_user_resources(auth: Auth) -> tuple[type[ModelResource], type[ModelReso
             return None, 204
 
     return RoleResource, UserResource
+
+
+def _logged_in(auth: Auth, *rels: str) -> dict[str, Any]:
+    """Route decorators answering 401 to anonymous requests before the body is read."""
+
+    def decorator(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            auth.require_user()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return {rel: decorator for rel in rels}
 
 
 def _is_manager(user: Any) -> bool:
