@@ -84,7 +84,8 @@ def test_pbkdf2_hash_is_upgraded_at_login(authenv):
         from sqlalchemy import text
 
         connection.execute(
-            text("update auth_user set password_hash = :h where id = :u"), {"h": legacy, "u": user_id}
+            text("update auth_user set password_hash = :h where id = :u"),
+            {"h": legacy, "u": user_id},
         )
     token = authenv.token("alice")  # the token route upgrades too
     assert token
@@ -137,9 +138,9 @@ def test_not_common():
     assert len(common) > 50_000
     for password in ("password123", "Qwerty123456", "iloveyou2024", "P@ssw0rd1", "letmein!!"):
         assert password.lower() in common
-        assert "The password is too common" in messages(password, config={
-            "POTION_AUTH_PASSWORD_MIN_LENGTH": 4
-        })
+        assert "The password is too common" in messages(
+            password, config={"POTION_AUTH_PASSWORD_MIN_LENGTH": 4}
+        )
     assert "correct horse battery staple" not in common
 
 

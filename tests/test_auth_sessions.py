@@ -109,7 +109,9 @@ def test_deactivated_user_session_ends(authenv):
     with authenv.engine.begin() as connection:
         from sqlalchemy import text
 
-        connection.execute(text("update auth_user set is_active = :f where id = :u"), {"f": False, "u": user_id})
+        connection.execute(
+            text("update auth_user set is_active = :f where id = :u"), {"f": False, "u": user_id}
+        )
     assert authenv.client.get("/api/user/me").status_code == 401
 
 
@@ -408,7 +410,9 @@ def test_csrf_token_of_one_session_is_refused_in_another(sqlite_env):
     other = sqlite_env.new_client()
     sqlite_env.login("bob", client=other)
     url = other.get("/api/user/me").json["$uri"]
-    response = other.patch(url, json={"email": "b@example.org"}, headers={"X-CSRFToken": alice_token})
+    response = other.patch(
+        url, json={"email": "b@example.org"}, headers={"X-CSRFToken": alice_token}
+    )
     assert response.status_code == 403
 
 
@@ -419,11 +423,15 @@ def test_csrf_token_from_before_login_no_longer_works(sqlite_env):
     new = sqlite_env.login("alice")
     url = sqlite_env.client.get("/api/user/me").json["$uri"]
     assert (
-        sqlite_env.client.patch(url, json={"email": "a@b.org"}, headers={"X-CSRFToken": old}).status_code
+        sqlite_env.client.patch(
+            url, json={"email": "a@b.org"}, headers={"X-CSRFToken": old}
+        ).status_code
         == 403
     )
     assert (
-        sqlite_env.client.patch(url, json={"email": "a@b.org"}, headers={"X-CSRFToken": new}).status_code
+        sqlite_env.client.patch(
+            url, json={"email": "a@b.org"}, headers={"X-CSRFToken": new}
+        ).status_code
         == 200
     )
 
@@ -494,7 +502,10 @@ def test_sessions_in_redis(tmp_path, redis_prefix):
         assert replay(env, cookie) == 401
         assert env.client.get("/api/user/me").status_code == 200
         new_csrf = env.client.get("/api/auth/session").json["csrf_token"]
-        assert env.client.post("/api/auth/logout", headers={"X-CSRFToken": new_csrf}).status_code == 204
+        assert (
+            env.client.post("/api/auth/logout", headers={"X-CSRFToken": new_csrf}).status_code
+            == 204
+        )
         assert list(client.scan_iter(match=redis_prefix + "session:*")) == []
     finally:
         client.close()

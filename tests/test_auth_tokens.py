@@ -69,7 +69,14 @@ def test_token_takes_precedence_over_a_cookie(sqlite_env):
 def test_bad_tokens_are_401_with_www_authenticate(sqlite_env):
     sqlite_env.user("alice")
     token = sqlite_env.token("alice")
-    for bad in ("nonsense", "potion_" + "x" * 43, token + "x", token[:-1], "potion_" + "a" * 500, ""):
+    for bad in (
+        "nonsense",
+        "potion_" + "x" * 43,
+        token + "x",
+        token[:-1],
+        "potion_" + "a" * 500,
+        "",
+    ):
         response = sqlite_env.new_client().get("/api/user/me", headers=bearer(bad))
         assert response.status_code == 401, bad
         assert response.json["message"] == "The token is invalid, expired or revoked"
@@ -118,7 +125,9 @@ def test_token_of_a_deactivated_user_is_401(sqlite_env):
     user_id = sqlite_env.user("alice")
     token = sqlite_env.token("alice")
     with sqlite_env.engine.begin() as connection:
-        connection.execute(text("update auth_user set is_active = false where id = :u"), {"u": user_id})
+        connection.execute(
+            text("update auth_user set is_active = false where id = :u"), {"u": user_id}
+        )
     assert sqlite_env.new_client().get("/api/user/me", headers=bearer(token)).status_code == 401
 
 
@@ -140,7 +149,12 @@ def test_a_token_revokes_itself(sqlite_env):
     sqlite_env.user("alice")
     token = sqlite_env.token("alice")
     token_id = sqlite_env.new_client().get("/api/auth/token", headers=bearer(token)).json[0]["id"]
-    assert sqlite_env.new_client().delete(f"/api/auth/token/{token_id}", headers=bearer(token)).status_code == 204
+    assert (
+        sqlite_env.new_client()
+        .delete(f"/api/auth/token/{token_id}", headers=bearer(token))
+        .status_code
+        == 204
+    )
     assert sqlite_env.new_client().get("/api/user/me", headers=bearer(token)).status_code == 401
 
 
@@ -157,7 +171,10 @@ def test_only_the_owner_or_a_superuser_revokes_a_token(authenv):
     anonymous = authenv.new_client().delete(f"/api/auth/token/{alice_id}")
     assert anonymous.status_code == 401
     root = authenv.token("root")
-    assert authenv.new_client().delete(f"/api/auth/token/{alice_id}", headers=bearer(root)).status_code == 204
+    assert (
+        authenv.new_client().delete(f"/api/auth/token/{alice_id}", headers=bearer(root)).status_code
+        == 204
+    )
     assert authenv.new_client().get("/api/user/me", headers=bearer(alice)).status_code == 401
 
 
@@ -168,7 +185,9 @@ def test_revoking_by_session_needs_csrf(sqlite_env):
     csrf = sqlite_env.login("alice")
     assert sqlite_env.client.delete(f"/api/auth/token/{token_id}").status_code == 403
     assert sqlite_env.count("auth_token") == 1
-    response = sqlite_env.client.delete(f"/api/auth/token/{token_id}", headers={"X-CSRFToken": csrf})
+    response = sqlite_env.client.delete(
+        f"/api/auth/token/{token_id}", headers={"X-CSRFToken": csrf}
+    )
     assert response.status_code == 204
     assert sqlite_env.count("auth_token") == 0
 
@@ -187,9 +206,12 @@ def test_password_change_revokes_every_token(authenv):
         assert authenv.new_client().get("/api/user/me", headers=bearer(token)).status_code == 401
     assert authenv.count("auth_token") == 0
     # the new password works, the old one does not
-    assert authenv.client.post(
-        "/api/auth/token", json={"username": "alice", "password": PASSWORD}
-    ).status_code == 401
+    assert (
+        authenv.client.post(
+            "/api/auth/token", json={"username": "alice", "password": PASSWORD}
+        ).status_code
+        == 401
+    )
     authenv.token("alice", "a new and long passphrase")
 
 

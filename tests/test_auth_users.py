@@ -29,7 +29,9 @@ def people(authenv):
 
 
 def call(env, method, url, who=None, headers=None, **kwargs):
-    return getattr(env.new_client(), method)(url, headers=headers.get(who) if who else None, **kwargs)
+    return getattr(env.new_client(), method)(
+        url, headers=headers.get(who) if who else None, **kwargs
+    )
 
 
 # -- anonymous ----------------------------------------------------------------------------------
@@ -85,7 +87,9 @@ def test_user_updates_its_own_profile(people):
     assert response.json["email"] == "new@example.org"
     renamed = call(env, "patch", url, "alice", headers, json={"username": "Alicia"})
     assert renamed.status_code == 200
-    assert env.scalar("select username_key from auth_user where id = :i", i=ids["alice"]) == "alicia"
+    assert (
+        env.scalar("select username_key from auth_user where id = :i", i=ids["alice"]) == "alicia"
+    )
 
 
 @pytest.mark.parametrize(
@@ -115,7 +119,12 @@ def test_unchanged_flags_in_a_full_form_are_accepted(people):
         f"/api/user/{ids['alice']}",
         "alice",
         headers,
-        json={"email": "a2@example.org", "is_staff": False, "is_active": True, "roles": [{"$ref": "/api/role/1"}]},
+        json={
+            "email": "a2@example.org",
+            "is_staff": False,
+            "is_active": True,
+            "roles": [{"$ref": "/api/role/1"}],
+        },
     )
     assert response.status_code == 200, response.json
 
@@ -124,9 +133,14 @@ def test_user_cannot_touch_another_user(people):
     env, ids, headers = people
     before = env.snapshot()
     url = f"/api/user/{ids['bob']}"
-    assert call(env, "patch", url, "alice", headers, json={"email": "x@example.org"}).status_code == 404
+    assert (
+        call(env, "patch", url, "alice", headers, json={"email": "x@example.org"}).status_code
+        == 404
+    )
     assert call(env, "delete", url, "alice", headers).status_code == 404
-    created = call(env, "post", "/api/user", "alice", headers, json={"username": "eve", "password": NEW})
+    created = call(
+        env, "post", "/api/user", "alice", headers, json={"username": "eve", "password": NEW}
+    )
     assert created.status_code == 403
     assert env.snapshot() == before
 
@@ -143,7 +157,9 @@ def test_password_change_needs_the_old_password(people):
         json={"old_password": "not it", "new_password": NEW},
     )
     assert wrong.status_code == 400
-    assert wrong.json["errors"] == [{"path": ["old_password"], "message": "The old password is wrong"}]
+    assert wrong.json["errors"] == [
+        {"path": ["old_password"], "message": "The old password is wrong"}
+    ]
     assert env.snapshot() == before
     right = call(
         env,
@@ -215,7 +231,11 @@ def test_staff_cannot_raise_or_touch_privileged_users(people):
     env, ids, headers = people
     before = env.snapshot()
     bob = f"/api/user/{ids['bob']}"
-    for change in ({"is_staff": True}, {"is_superuser": True}, {"roles": [{"$ref": "/api/role/1"}]}):
+    for change in (
+        {"is_staff": True},
+        {"is_superuser": True},
+        {"roles": [{"$ref": "/api/role/1"}]},
+    ):
         assert call(env, "patch", bob, "sam", headers, json=change).status_code == 403
     root = f"/api/user/{ids['root']}"
     assert call(env, "patch", root, "sam", headers, json={"email": "r@x.org"}).status_code == 403
@@ -228,10 +248,14 @@ def test_duplicate_username_is_409_naming_the_field(people):
     env, ids, headers = people
     before = env.snapshot()
     for name in ("alice", "ALICE"):
-        response = call(env, "post", "/api/user", "sam", headers, json={"username": name, "password": NEW})
+        response = call(
+            env, "post", "/api/user", "sam", headers, json={"username": name, "password": NEW}
+        )
         assert response.status_code == 409
         assert response.json["errors"] == [{"path": ["username"], "validationOf": {"unique": True}}]
-    renamed = call(env, "patch", f"/api/user/{ids['bob']}", "sam", headers, json={"username": "Alice"})
+    renamed = call(
+        env, "patch", f"/api/user/{ids['bob']}", "sam", headers, json={"username": "Alice"}
+    )
     assert renamed.status_code == 409
     assert env.snapshot() == before
 
@@ -242,14 +266,28 @@ def test_duplicate_username_is_409_naming_the_field(people):
 def test_superuser_manages_everyone(people):
     env, ids, headers = people
     sam = f"/api/user/{ids['sam']}"
-    response = call(env, "patch", sam, "root", headers, json={"is_superuser": True, "roles": [{"$ref": "/api/role/1"}]})
+    response = call(
+        env,
+        "patch",
+        sam,
+        "root",
+        headers,
+        json={"is_superuser": True, "roles": [{"$ref": "/api/role/1"}]},
+    )
     assert response.status_code == 200, response.json
     assert response.json["is_superuser"] is True
     assert response.json["roles"] == [{"$ref": "/api/role/1"}]
     bob = f"/api/user/{ids['bob']}"
-    assert call(env, "patch", bob, "root", headers, json={"is_staff": True}).json["is_staff"] is True
+    assert (
+        call(env, "patch", bob, "root", headers, json={"is_staff": True}).json["is_staff"] is True
+    )
     created = call(
-        env, "post", "/api/user", "root", headers, json={"username": "dave", "password": NEW, "is_staff": True}
+        env,
+        "post",
+        "/api/user",
+        "root",
+        headers,
+        json={"username": "dave", "password": NEW, "is_staff": True},
     )
     assert created.status_code == 200
     assert created.json["is_staff"] is True
@@ -259,7 +297,9 @@ def test_superuser_manages_everyone(people):
 def test_superuser_cannot_demote_itself(people):
     env, ids, headers = people
     root = f"/api/user/{ids['root']}"
-    assert call(env, "patch", root, "root", headers, json={"is_superuser": False}).status_code == 403
+    assert (
+        call(env, "patch", root, "root", headers, json={"is_superuser": False}).status_code == 403
+    )
 
 
 def test_roles_are_read_by_users_and_managed_by_superusers(people):
@@ -268,7 +308,9 @@ def test_roles_are_read_by_users_and_managed_by_superusers(people):
         {"$uri": "/api/role/1", "description": "", "name": "editor"}
     ]
     assert call(env, "post", "/api/role", "sam", headers, json={"name": "x"}).status_code == 403
-    assert call(env, "patch", "/api/role/1", "alice", headers, json={"name": "x"}).status_code == 403
+    assert (
+        call(env, "patch", "/api/role/1", "alice", headers, json={"name": "x"}).status_code == 403
+    )
     created = call(env, "post", "/api/role", "root", headers, json={"name": "librarian"})
     assert created.status_code == 200
     # a role by its natural key
