@@ -186,7 +186,9 @@ class DatabaseSessionStore:
                 sa.update(table).where(table.c.key_hash == key).values(**values)
             ).rowcount
             if not updated:
-                connection.execute(sa.insert(table).values(key_hash=key, created_at=utcnow(), **values))
+                connection.execute(
+                    sa.insert(table).values(key_hash=key, created_at=utcnow(), **values)
+                )
 
     def delete(self, key: str) -> None:
         with self.db.engine.begin() as connection:
