@@ -180,7 +180,7 @@ def test_superuser_need_passes_every_check(library, how):
     assert titles(root.get("/api/book")) == ["Alice's", "Bob's"]
     assert root.post("/api/notice", json={"text": "closed"}).status_code == 200
     assert root.get(f"/api/member/{ids['alice']}").status_code == 200
-    assert root.delete(f"/api/book/{ids['bob_book']}").status_code == 204
+    assert root.delete(f"/api/book/{ids['alice_book']}").status_code == 204
 
 
 @HOW
