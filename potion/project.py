@@ -93,16 +93,13 @@ class ImproperlyConfigured(RuntimeError):
     """The settings are wrong: the project refuses to start.
 
     ``messages`` holds the failed checks (see :mod:`potion.cli.checks`), each with
-    its stable id; ``str()`` lists them with their hints.
+    its stable id; ``str()`` is one line per failed check, with its fix.
     """
 
     def __init__(self, message: str | None = None, messages: list[Any] | None = None) -> None:
         self.messages = list(messages or ())
         if message is None:
-            count = len(self.messages)
-            lines = [f"The project is misconfigured ({count} error{'s' if count != 1 else ''}):"]
-            lines += [str(m) for m in self.messages]
-            message = "\n".join(lines)
+            message = "\n".join(str(m) for m in self.messages)
         super().__init__(message)
 
 
@@ -209,6 +206,9 @@ env = Environment()
 
 # -- the project -----------------------------------------------------------------
 
+#: The projects :meth:`Project.from_environment` made, by settings module.
+_PROJECTS: dict[str, Project] = {}
+
 
 def _import_settings(path: str) -> ModuleType:
     try:
@@ -260,14 +260,23 @@ class Project:
 
     @classmethod
     def from_environment(cls, default: str | None = None, **kwargs: Any) -> Project:
-        """The project whose settings module ``$POTION_SETTINGS`` names (else ``default``)."""
+        """The project whose settings module ``$POTION_SETTINGS`` names (else ``default``).
+
+        Without ``kwargs``, every call for one settings module returns the same
+        project (and so the same app).
+        """
         path = os.environ.get(SETTINGS_VARIABLE) or default
         if not path:
             raise ImproperlyConfigured(
                 f"Set {SETTINGS_VARIABLE} to the dotted name of the settings module "
                 "(manage.py sets it to <project>.settings)"
             )
-        return cls(path, **kwargs)
+        if kwargs:
+            return cls(path, **kwargs)
+        project = _PROJECTS.get(path)
+        if project is None:
+            project = _PROJECTS[path] = cls(path)
+        return project
 
     # -- what the settings say -----------------------------------------------------
 
@@ -411,13 +420,18 @@ class Project:
                     isinstance(value, type)
                     and issubclass(value, Resource)
                     and value.__module__ == module.__name__
-                    and value.api is None
                     and not (
                         issubclass(value, ModelResource)
                         and value.manager is None
                         and value.meta.get("model") is None
                     )
                 ):
+                    if value.api is not None:
+                        raise ImproperlyConfigured(
+                            f"{value.__name__} is already served by another Api in this "
+                            "process: a process holds one app per project (use one Project, "
+                            "e.g. Project.from_environment(), which returns the same one)"
+                        )
                     yield value
 
     def wsgi(self) -> Flask:

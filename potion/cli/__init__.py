@@ -8,18 +8,61 @@ The project wrapper's commands live here: :mod:`potion.cli.manage` (``manage.py`
 
 from __future__ import annotations
 
+import sys
+from typing import Any
+
 import click
 
 from .. import __version__
 from .scaffold import ScaffoldError, start_project
 
-__all__ = ["main", "startproject"]
+__all__ = ["main", "console", "startproject", "run_command", "configuration_errors"]
+
+
+def configuration_errors() -> tuple[type[BaseException], ...]:
+    """The core's start-up check error (:mod:`potion.checks`), when there is one."""
+    try:
+        from ..checks import ConfigurationError  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return ()
+    return (ConfigurationError,)
+
+
+def run_command(
+    command: click.Command,
+    args: list[str] | None = None,
+    prog_name: str = "potion",
+    errors: tuple[type[BaseException], ...] = (),
+) -> None:
+    """Run a click command as a console script: every error is one line on stderr
+    (``Error: ...``) and exit status 1 (2 for a mistake in the command line)."""
+    try:
+        result: Any = command.main(args=args, prog_name=prog_name, standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.UsageError as error:
+        where = error.ctx.command_path if error.ctx is not None else prog_name
+        click.echo(f"Error: {error.format_message()} (see {where} --help)", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        click.echo(f"Error: {error.format_message()}", err=True)
+        sys.exit(error.exit_code)
+    except errors + configuration_errors() as error:
+        click.echo(f"Error: {error}", err=True)
+        sys.exit(1)
+    sys.exit(result if isinstance(result, int) else 0)
 
 
 @click.group(help="Potion, a batteries-included web framework on Flask.")
 @click.version_option(__version__, prog_name="Potion")
 def main() -> None:
+    """The ``potion`` command group."""
+
+
+def console() -> None:
     """The ``potion`` console script."""
+    run_command(main, prog_name="potion")
 
 
 @main.command("startproject")

@@ -1,5 +1,5 @@
 """``python -m potion.cli``: the ``potion`` command."""
 
-from . import main
+from . import console
 
-main(prog_name="potion")
+console()

@@ -70,7 +70,7 @@ class Message:
         return self.level == ERROR
 
     def __str__(self) -> str:
-        return f"{self.id}: {self.text}\n    HINT: {self.hint}"
+        return f"{self.id}: {self.text} (fix: {self.hint})"
 
 
 def _error(id: str, text: str, hint: str) -> Message:

@@ -39,6 +39,7 @@ class FixtureError(RuntimeError):
 
 
 def _model_resources(project: Project) -> dict[str, Any]:
+    project.create_app()
     api = project.api
     assert api is not None
     return {

@@ -23,6 +23,7 @@ from flask.cli import ScriptInfo, with_appcontext
 from .. import __version__
 from ..project import ImproperlyConfigured, Project
 from . import checks as project_checks
+from . import configuration_errors, run_command
 from .fixtures import FixtureError, dump_items, load_items, read_fixture
 from .migrate import MigrationError, ensure_migrated, make_migrations, migrate, migration_state
 from .scaffold import ScaffoldError, start_app
@@ -36,14 +37,6 @@ EXPECTED_ERRORS: tuple[type[BaseException], ...] = (
     FixtureError,
     ScaffoldError,
 )
-
-
-def _configuration_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from ..checks import ConfigurationError  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return ()
-    return (ConfigurationError,)
 
 
 class _ProjectInfo(ScriptInfo):
@@ -123,7 +116,7 @@ class ManageGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except EXPECTED_ERRORS + _configuration_errors() as error:
+        except EXPECTED_ERRORS + configuration_errors() as error:
             raise click.ClickException(str(error)) from None
 
 
@@ -410,5 +403,9 @@ def make_cli(project: Project | Callable[[], Project] | None = None) -> ManageGr
 
 
 def main(args: list[str] | None = None) -> None:
-    """Run ``manage.py`` for the project of ``$POTION_SETTINGS``."""
-    make_cli().main(args=args, prog_name="manage.py")
+    """Run ``manage.py`` for the project of ``$POTION_SETTINGS``.
+
+    Any error ends the command with one line on stderr (``Error: ...``) and exit
+    status 1 (2 for a mistake in the command line itself).
+    """
+    run_command(make_cli(), args, prog_name="manage.py", errors=EXPECTED_ERRORS)
