@@ -281,8 +281,23 @@ class FieldSet(Schema, ResourceBound):
             instance = {} if not self._required("c" if kind != "update" else "u") else None
         if validate:
             self.validator(kind).validate(instance)
+        result, errors = self._convert_fields(instance, kind)
+        if errors:
+            raise errors[0] if len(errors) == 1 else ValidationError(_joined(errors))
+        return result
+
+    def _convert_fields(
+        self, instance: dict[str, Any], kind: str
+    ) -> tuple[dict[str, Any], list[ValidationError]]:
+        """Convert each field of a validated ``instance``: ``(result, errors)``.
+
+        A field whose conversion fails (a value the JSON Schema cannot rule out)
+        is left out of the result; its error, with the key prepended to each path,
+        is collected so that one response lists every field's problem.
+        """
         io = "u" if kind == "update" else "c"
         result: dict[str, Any] = {}
+        errors: list[ValidationError] = []
         for key, field in self.fields.items():
             if io not in field.io:
                 continue
@@ -305,8 +320,8 @@ class FieldSet(Schema, ResourceBound):
             except ValidationError as exc:
                 for error in exc.errors:
                     error["path"] = [key, *error.get("path", [])]
-                raise
-        return result
+                errors.append(exc)
+        return result, errors
 
     def parse_request(self, request: Request) -> dict[str, Any]:
         """Keyword arguments of a route: query string for GET, else the JSON body."""
@@ -320,6 +335,10 @@ class FieldSet(Schema, ResourceBound):
 
     def format_response(self, data: Any) -> Any:
         return self.format(data)
+
+
+def _joined(errors: list[ValidationError]) -> list[dict[str, Any]]:
+    return [error for exc in errors for error in exc.errors]
 
 
 def _copy(value: Any) -> Any:
