@@ -251,10 +251,11 @@ class FieldSet(Schema, ResourceBound):
         """``format`` as one function, compiled from the readable fields once."""
         formatter = self._formatter
         if formatter is None:
-            formatter = self._formatter = self._compile_formatter()
+            formatter = self._formatter = self.compile_formatter()
         return formatter
 
-    def _compile_formatter(self) -> Callable[[Any], dict[str, Any]]:
+    def compile_formatter(self) -> Callable[[Any], dict[str, Any]]:
+        """Build the formatting function (once); a subclass may wrap what this returns."""
         plan = [(key, f.output_function(key)) for key, f in self.fields.items() if "r" in f.io]
 
         def format_item(item: Any) -> dict[str, Any]:
@@ -281,19 +282,21 @@ class FieldSet(Schema, ResourceBound):
             instance = {} if not self._required("c" if kind != "update" else "u") else None
         if validate:
             self.validator(kind).validate(instance)
-        result, errors = self._convert_fields(instance, kind)
+        result, errors = self.convert_fields(instance, kind)
         if errors:
             raise errors[0] if len(errors) == 1 else ValidationError(_joined(errors))
         return result
 
-    def _convert_fields(
+    def convert_fields(
         self, instance: dict[str, Any], kind: str
     ) -> tuple[dict[str, Any], list[ValidationError]]:
         """Convert each field of a validated ``instance``: ``(result, errors)``.
 
-        A field whose conversion fails (a value the JSON Schema cannot rule out)
-        is left out of the result; its error, with the key prepended to each path,
-        is collected so that one response lists every field's problem.
+        ``kind`` is ``create``, ``update`` or ``request`` (a route's arguments).  A
+        field whose conversion fails (a value the JSON Schema cannot rule out) is
+        left out of the result; its error, with the key prepended to each path, is
+        collected so that one response lists every field's problem.  Subclasses may
+        add steps around it (see :mod:`potion.adapters`).
         """
         io = "u" if kind == "update" else "c"
         result: dict[str, Any] = {}
@@ -314,7 +317,7 @@ class FieldSet(Schema, ResourceBound):
                 result[attribute] = default() if callable(default) else _copy(default)
                 continue
             try:
-                result[attribute] = field.convert(value, validate=False)
+                result[attribute] = self.convert_value(field, value)
             except ItemNotFound as exc:
                 raise InvalidReference([key], value, exc.resource.meta.name) from None
             except ValidationError as exc:
@@ -322,6 +325,10 @@ class FieldSet(Schema, ResourceBound):
                     error["path"] = [key, *error.get("path", [])]
                 errors.append(exc)
         return result, errors
+
+    def convert_value(self, field: Raw, value: Any) -> Any:
+        """One field's value, already validated, as Python (``field.convert``)."""
+        return field.convert(value, validate=False)
 
     def parse_request(self, request: Request) -> dict[str, Any]:
         """Keyword arguments of a route: query string for GET, else the JSON body."""

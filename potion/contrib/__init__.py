@@ -1,0 +1,1 @@
+"""Apps built on Potion's public core API: each is optional and imported only when used."""
