@@ -7,8 +7,9 @@ Run from the repository root::
 
 A SQLite database is generated from a fixed seed (1,000 authors, 10,000 books).
 Every operation is served twice in the same process, by Potion ModelResources
-(``bench/potion_app.py``) and by hand-written Flask + Flask-SQLAlchemy views
-(``bench/reference_app.py``).  Both apps are called through the same bare WSGI
+(``bench/potion_app.py``), by hand-written Flask + Flask-SQLAlchemy views
+(``bench/reference_app.py``) and by Potion again with the book resource declared
+through a marshmallow schema (``bench/marshmallow_app.py``).  Both apps are called through the same bare WSGI
 call, with environs built before the clock starts, in interleaved rounds.  Every
 response is checked against the database (status and body), outside the timed
 section, so neither side can be fast by being wrong.  SQL statements are counted
@@ -46,10 +47,12 @@ import orjson
 import sqlalchemy as sa
 from flask import Flask
 
-from bench import potion_app, reference_app
+from bench import marshmallow_app, potion_app, reference_app
 from bench.workload import Workload, db, generate
 
-SIDES = ("potion", "reference")
+SIDES = ("potion", "reference", "marshmallow")
+#: The marshmallow-declared resource against the one declared with Potion fields.
+MARSHMALLOW_TARGET = {"read": 0.9}
 _NO_BODY = object()
 
 
@@ -414,6 +417,11 @@ class Result:
     def ratio(self) -> float:
         return self.median("potion") / self.median("reference")
 
+    @property
+    def marshmallow_ratio(self) -> float:
+        """Requests per second of the marshmallow-declared resource / the Potion one."""
+        return self.median("marshmallow") / self.median("potion")
+
     def sql(self, side: str) -> float:
         return max(self.statements[side]) if self.statements[side] else float("nan")
 
@@ -431,6 +439,7 @@ class Bench:
         self.apps = {
             "potion": potion_app.create_app(workload),
             "reference": reference_app.create_app(workload),
+            "marshmallow": marshmallow_app.create_app(workload),
         }
         self.counters = {side: StatementCounter(app) for side, app in self.apps.items()}
 
@@ -502,24 +511,36 @@ def machine() -> dict[str, str]:
 def table(results: list[Result], timings: bool) -> str:
     lines = []
     if timings:
-        header = f"{'op':3} {'operation':44} {'Potion req/s':>12} {'ref req/s':>10} {'ratio':>6} {'target':>7} {'SQL P/R':>8}"
+        header = (
+            f"{'op':3} {'operation':44} {'Potion req/s':>12} {'ref req/s':>10} {'ratio':>6} "
+            f"{'target':>7} {'SQL P/R':>8} {'mm req/s':>9} {'mm/P':>5} {'target':>7}"
+        )
     else:
-        header = f"{'op':3} {'operation':44} {'SQL Potion':>10} {'SQL reference':>13}"
+        header = f"{'op':3} {'operation':44} {'SQL Potion':>10} {'SQL reference':>13} {'SQL mm':>6}"
     lines.append(header)
     lines.append("-" * len(header))
     for r in results:
         op = r.operation
         if timings:
             verdict = "ok" if r.ratio >= op.target else "MISS"
+            mm_target = MARSHMALLOW_TARGET.get(op.kind)
+            if mm_target is None:
+                mm_verdict = f"{'':>7}"
+            else:
+                mm_ok = "ok" if r.marshmallow_ratio >= mm_target else "MISS"
+                mm_verdict = f"{'>=' + format(mm_target, '.1f'):>4} {mm_ok:>2}"
             lines.append(
                 f"{op.name:3} {op.title:44} {r.median('potion'):12.0f} {r.median('reference'):10.0f} "
                 f"{r.ratio:6.2f} {'>=' + format(op.target, '.1f'):>4} {verdict:>2} "
-                f"{r.sql('potion'):>3g} / {r.sql('reference'):<3g}"
+                f"{r.sql('potion'):>3g} / {r.sql('reference'):<3g} "
+                f"{r.median('marshmallow'):9.0f} {r.marshmallow_ratio:5.2f} {mm_verdict}"
             )
         else:
             lines.append(
-                f"{op.name:3} {op.title:44} {r.sql('potion'):>10g} {r.sql('reference'):>13g}"
+                f"{op.name:3} {op.title:44} {r.sql('potion'):>10g} {r.sql('reference'):>13g} "
+                f"{r.sql('marshmallow'):>6g}"
             )
+    lines.append("mm: the book resource declared through a marshmallow schema (bench/marshmallow_app.py)")
     return "\n".join(lines)
 
 
@@ -535,6 +556,12 @@ def check_statements(results: list[Result]) -> list[str]:
         if potion > reference:
             problems.append(
                 f"{op.name}: Potion runs {potion:g} SQL statements per request, the reference {reference:g}"
+            )
+        marshmallow = r.sql("marshmallow")
+        if marshmallow > potion:
+            problems.append(
+                f"{op.name}: the marshmallow-declared resource runs {marshmallow:g} SQL "
+                f"statements per request, the Potion one {potion:g}"
             )
     return problems
 
@@ -609,6 +636,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                                 "rps": r.rps,
                                 "median": {side: r.median(side) for side in SIDES},
                                 "ratio": r.ratio,
+                                "marshmallow_ratio": r.marshmallow_ratio,
                                 "statements": {side: r.sql(side) for side in SIDES},
                             }
                             for r in results
