@@ -242,13 +242,23 @@ class MarshmallowFieldSet(FieldSet):
             instance = hooks.pre_load_data(instance, partial)
             self.validator(kind).validate(instance)  # what the hooks made must still fit
         result, field_errors = super().convert_fields(instance, kind)
+        # a route's arguments missing from the request are None for the view, but
+        # absent for the hooks, as marshmallow loads them
+        absent = [
+            field.attribute or key
+            for key, field in self.fields.items()
+            if kind == "request" and "c" in field.io and key not in instance and field.default is None
+        ]
+        loaded = {k: v for k, v in result.items() if k not in absent} if absent else result
         errors = [error for exc in field_errors for error in exc.errors]
-        errors += hooks.check(result, original, partial, field_errors=bool(errors))
+        errors += hooks.check(loaded, original, partial, field_errors=bool(errors))
         if errors:
             return result, [ValidationError(errors)]
         if hooks.post_load:
-            result = hooks.post_load_data(result, original, partial)
-        return self._with_unknown(result, instance), []
+            loaded = hooks.post_load_data(loaded, original, partial)
+        for attribute in absent:
+            loaded.setdefault(attribute, None)
+        return self._with_unknown(loaded, instance), []
 
     def _with_unknown(self, result: dict[str, Any], instance: Any) -> dict[str, Any]:
         if self.unknown == ma.INCLUDE and isinstance(instance, dict):
