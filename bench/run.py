@@ -540,7 +540,9 @@ def table(results: list[Result], timings: bool) -> str:
                 f"{op.name:3} {op.title:44} {r.sql('potion'):>10g} {r.sql('reference'):>13g} "
                 f"{r.sql('marshmallow'):>6g}"
             )
-    lines.append("mm: the book resource declared through a marshmallow schema (bench/marshmallow_app.py)")
+    lines.append(
+        "mm: the book resource declared through a marshmallow schema (bench/marshmallow_app.py)"
+    )
     return "\n".join(lines)
 
 

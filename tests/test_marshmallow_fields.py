@@ -11,12 +11,11 @@ import uuid
 from typing import Any
 
 import pytest
+from marshmallow import Schema, fields  # noqa: E402  (after the skip in marshmallow_env)
 
 from .marshmallow_env import Env
 
-from marshmallow import Schema, fields  # noqa: E402  (after the skip in marshmallow_env)
-
-UTC = datetime.timezone.utc
+UTC = datetime.UTC
 
 
 class Color(enum.Enum):
@@ -123,7 +122,10 @@ CASES = [
     ),
     case(
         fields.Date(format="%d/%m/%Y"),
-        {"type": "string", "description": "The server also checks: a date in the format '%d/%m/%Y'."},
+        {
+            "type": "string",
+            "description": "The server also checks: a date in the format '%d/%m/%Y'.",
+        },
         [("31/01/2024", datetime.date(2024, 1, 31), "31/01/2024")],
         [
             (
@@ -151,7 +153,9 @@ CASES = [
             ),
             (
                 "2024-01-31T10:00:00+02:00",
-                datetime.datetime(2024, 1, 31, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=2))),
+                datetime.datetime(
+                    2024, 1, 31, 10, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
+                ),
                 "2024-01-31T10:00:00+02:00",
             ),
         ],
@@ -317,8 +321,14 @@ CASES = [
             "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}},
             "required": ["x"],
         },
-        [({"x": 1, "y": 2}, {"x": 1, "y": 2}, {"x": 1, "y": 2}), ({"x": 1}, {"x": 1}, {"x": 1, "y": None})],
-        [({"y": 2}, error({"required": ["x"]})), ({"x": 1, "z": 0}, error({"additionalProperties": False}))],
+        [
+            ({"x": 1, "y": 2}, {"x": 1, "y": 2}, {"x": 1, "y": 2}),
+            ({"x": 1}, {"x": 1}, {"x": 1, "y": None}),
+        ],
+        [
+            ({"y": 2}, error({"required": ["x"]})),
+            ({"x": 1, "z": 0}, error({"additionalProperties": False})),
+        ],
         read_schema={
             "type": "object",
             "properties": {"x": {"type": "integer"}, "y": {"type": "integer"}},

@@ -4,9 +4,6 @@ pre_dump/post_dump; marshmallow's ValidationError as Potion's 400 body."""
 from __future__ import annotations
 
 import pytest
-
-from .marshmallow_env import Env
-
 from marshmallow import (  # noqa: E402
     EXCLUDE,
     INCLUDE,
@@ -22,6 +19,8 @@ from marshmallow import (  # noqa: E402
 )
 
 from potion.contrib.marshmallow import DeclarationError  # noqa: E402
+
+from .marshmallow_env import Env
 
 
 class EventSchema(Schema):
@@ -54,7 +53,11 @@ def test_validates_and_validates_schema():
     assert shouting.status_code == 400
     assert shouting.json == {
         "errors": [
-            {"path": ["title"], "message": "No shouting.", "validationOf": {"validates": "no_shouting"}}
+            {
+                "path": ["title"],
+                "message": "No shouting.",
+                "validationOf": {"validates": "no_shouting"},
+            }
         ],
         "message": "Bad Request",
         "status": 400,
@@ -69,7 +72,11 @@ def test_validates_and_validates_schema():
     ]
     zero = env.post({"title": "Talk", "starts": 0, "endsAt": 0})
     assert zero.json["errors"] == [
-        {"path": [], "message": "Zero length.", "validationOf": {"validates_schema": "not_both_zero"}}
+        {
+            "path": [],
+            "message": "Zero length.",
+            "validationOf": {"validates_schema": "not_both_zero"},
+        }
     ]
     assert len(env.items) == 1
 
@@ -205,7 +212,11 @@ def test_post_dump_and_pre_dump_apply_to_output():
     env = Env(Schema_)
     env.post({"name": ""})
     env.post({"name": "Ada"})
-    assert env.client.get("/thing/1").json == {"$uri": "/thing/1", "name": "anonymous", "id_seen": 1}
+    assert env.client.get("/thing/1").json == {
+        "$uri": "/thing/1",
+        "name": "anonymous",
+        "id_seen": 1,
+    }
     listed = env.client.get("/thing").json
     assert [item["name"] for item in listed] == ["anonymous", "Ada"]
     assert [item["id_seen"] for item in listed] == [1, 2]

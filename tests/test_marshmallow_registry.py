@@ -8,14 +8,13 @@ import sys
 import textwrap
 
 import pytest
-
-from .marshmallow_env import Env
-
 from marshmallow import Schema, ValidationError, fields  # noqa: E402
 
 from potion import fields as potion_fields  # noqa: E402
 from potion.contrib.marshmallow import UnmappedField, register  # noqa: E402
 from potion.contrib.marshmallow import convert as convert_module  # noqa: E402
+
+from .marshmallow_env import Env
 
 
 @pytest.fixture(autouse=True)
@@ -30,7 +29,7 @@ class Color(fields.Field):
     """A ``#rrggbb`` colour, held as an (r, g, b) tuple."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return None if value is None else "#%02x%02x%02x" % value
+        return None if value is None else "#{:02x}{:02x}{:02x}".format(*value)
 
     def _deserialize(self, value, attr, data, **kwargs):
         try:

@@ -7,15 +7,14 @@ import datetime
 
 import pytest
 from flask import Flask
-
-from . import marshmallow_env  # noqa: F401  (skips without marshmallow)
-
 from marshmallow import Schema, ValidationError, fields, validate, validates  # noqa: E402
 
 from potion import Api, ModelResource, Resource  # noqa: E402
 from potion.backends.memory import MemoryManager  # noqa: E402
 from potion.routes import ItemRoute, Route  # noqa: E402
 from potion.schema import FieldSet  # noqa: E402
+
+from . import marshmallow_env  # noqa: F401  (skips without marshmallow)
 
 
 class QuoteSchema(Schema):

@@ -9,10 +9,10 @@ from . import sqla_env
 
 pytest.importorskip("marshmallow_sqlalchemy", reason="needs the marshmallow extra")
 
-import potion.contrib.marshmallow  # noqa: E402,F401
 from marshmallow import ValidationError, fields, validates_schema  # noqa: E402
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema, auto_field  # noqa: E402
 
+import potion.contrib.marshmallow  # noqa: E402,F401
 from potion import ModelResource  # noqa: E402
 
 database = sqla_env.database

@@ -9,10 +9,9 @@ import re
 from typing import Any
 
 import pytest
+from marshmallow import Schema, ValidationError, fields, validate  # noqa: E402
 
 from .marshmallow_env import Env
-
-from marshmallow import Schema, ValidationError, fields, validate  # noqa: E402
 
 
 def is_even(value: int) -> None:
@@ -69,7 +68,9 @@ VALIDATOR_CASES = [
         id="Range",
     ),
     vcase(
-        fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False, max_inclusive=False)),
+        fields.Float(
+            validate=validate.Range(min=0, max=1, min_inclusive=False, max_inclusive=False)
+        ),
         {
             "type": "number",
             "minimum": 0,

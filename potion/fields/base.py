@@ -38,7 +38,6 @@ def get_value(key: str, obj: t.Any, default: t.Any) -> t.Any:
     return value
 
 
-
 class Raw(Schema, ResourceBound):
     """A field with an explicit JSON Schema; the base of every other field.
 

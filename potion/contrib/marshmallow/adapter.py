@@ -27,7 +27,9 @@ def _instance(value: Any, where: str) -> ma.Schema:
         return value
     if isinstance(value, type) and issubclass(value, ma.Schema):
         return value()
-    raise DeclarationError(f"{where}: expected a marshmallow Schema class or instance, not {value!r}")
+    raise DeclarationError(
+        f"{where}: expected a marshmallow Schema class or instance, not {value!r}"
+    )
 
 
 def to_fieldset(schema: Any, where: str | None = None) -> MarshmallowFieldSet:

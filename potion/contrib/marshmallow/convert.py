@@ -228,7 +228,7 @@ class Conversion:
                 pre_load,
                 checks,
                 post_load,
-                field.error_messages.get("validator_failed", "Invalid value."),
+                str(field.error_messages.get("validator_failed", "Invalid value.")),
             )
 
 

@@ -143,7 +143,9 @@ class Delegated(fields.Raw):
         try:
             return field._deserialize(instance, None, None)
         except ma.ValidationError as exc:
-            raise validation_error(exc.messages, [], {"deserialize": type(field).__name__}) from None
+            raise validation_error(
+                exc.messages, [], {"deserialize": type(field).__name__}
+            ) from None
 
 
 class MarshmallowValue(Delegated):
@@ -344,9 +346,7 @@ class PluckValue(fields.Raw):
     the value becomes ``{attribute: value}`` (one per item with ``many``).
     """
 
-    def __init__(
-        self, field: fields.Raw, name: str, many: bool = False, **kwargs: t.Any
-    ) -> None:
+    def __init__(self, field: fields.Raw, name: str, many: bool = False, **kwargs: t.Any) -> None:
         self.field = field
         self.name = name
         self.many = many

@@ -73,7 +73,9 @@ class Hooks:
                         f"which is not a field of {self.name}"
                     )
         #: whether anything runs on input beyond the fields' own steps
-        self.loads = bool(self.pre_load or self.post_load or self.validates or self.validates_schema)
+        self.loads = bool(
+            self.pre_load or self.post_load or self.validates or self.validates_schema
+        )
         #: whether anything runs on output beyond the compiled formatter
         self.dumps = bool(self.pre_dump or self.post_dump)
 
@@ -234,8 +236,8 @@ class MarshmallowFieldSet(FieldSet):
     ) -> tuple[dict[str, Any], list[ValidationError]]:
         hooks = self.hooks
         if not hooks.loads:
-            result, errors = super().convert_fields(instance, kind)
-            return self._with_unknown(result, instance), errors
+            result, failures = super().convert_fields(instance, kind)
+            return self._with_unknown(result, instance), failures
         partial = True if kind == "update" else None
         original = instance
         if hooks.pre_load:
@@ -247,10 +249,13 @@ class MarshmallowFieldSet(FieldSet):
         absent = [
             field.attribute or key
             for key, field in self.fields.items()
-            if kind == "request" and "c" in field.io and key not in instance and field.default is None
+            if kind == "request"
+            and "c" in field.io
+            and key not in instance
+            and field.default is None
         ]
         loaded = {k: v for k, v in result.items() if k not in absent} if absent else result
-        errors = [error for exc in field_errors for error in exc.errors]
+        errors: list[dict[str, Any]] = [error for exc in field_errors for error in exc.errors]
         errors += hooks.check(loaded, original, partial, field_errors=bool(errors))
         if errors:
             return result, [ValidationError(errors)]
