@@ -8,6 +8,8 @@ JSON, so the benchmark compares their speed request for request.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 from marshmallow_sqlalchemy import SQLAlchemyAutoSchema
 
@@ -16,7 +18,7 @@ from potion import Api, ModelResource, Relation
 
 from .workload import Author, Book, Workload, configure_app
 
-__all__ = ["create_app", "BookSchema"]
+__all__ = ["create_app", "create_server", "BookSchema"]
 
 
 class BookSchema(SQLAlchemyAutoSchema):
@@ -48,3 +50,9 @@ def create_app(workload: Workload) -> Flask:
     api.add_resource(AuthorResource)
     api.add_resource(BookResource)
     return app
+
+
+def create_server(workload: Workload) -> Any:
+    from .contestants import flask_sqlalchemy_server
+
+    return flask_sqlalchemy_server(create_app(workload))
