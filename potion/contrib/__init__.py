@@ -1,1 +1,4 @@
-"""Apps built on Potion's public core API: each is optional and imported only when used."""
+"""Optional applications built on Potion's public API (auth, admin, ...).
+
+The core never imports anything from here.
+"""
