@@ -27,15 +27,15 @@ from potion import (
 USERS = {"ann": "secret"}
 
 
-class Base(DeclarativeBase):
-    pass
-
-
 def create_app(database_url: str, *, protected: bool = False) -> tuple[Flask, SQLAlchemy]:
     """The library app.  ``protected``: every API route (the schema too) needs a bearer
     token from ``POST /api/auth/token``."""
     app = Flask(__name__)
     app.config.update(TESTING=True, SQLALCHEMY_DATABASE_URI=database_url)
+
+    class Base(DeclarativeBase):  # each app its own metadata
+        pass
+
     db = SQLAlchemy(app, model_class=Base)
     tokens: set[str] = set()
 
