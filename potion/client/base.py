@@ -16,10 +16,47 @@ from .names import is_identifier, upper_camel_case
 from .resource import ResourceBase, resource_property
 from .transport import NOBODY, Call, Plan
 
-__all__ = ["ClientBase", "TOKEN_PATH"]
+__all__ = ["ClientBase", "TOKEN_PATH", "members", "resource_root"]
 
 TOKEN_PATH = "/auth/token"
 """Where ``login()`` posts ``{"username", "password"}``, under the API's root."""
+
+
+def members(
+    schema: Mapping[str, Any], base: type[Any]
+) -> tuple[dict[str, Link], dict[str, dict[str, Any]]]:
+    """The link methods (by method name) and the property attributes (with their schemas)
+    a resource class built on ``base`` gets from ``schema``.
+
+    Links other than the built-in rels are named after their rel in snake_case (with a
+    trailing ``_`` when ``base`` already has the name).  Properties are attributes unless
+    their name is not an identifier, is taken by ``base`` or by a link: they stay
+    reachable as ``item["name"]``.
+    """
+    taken = set(dir(base))
+    methods: dict[str, Link] = {}
+    for data in schema.get("links") or []:
+        link = Link.from_schema(data)
+        if link.rel in BUILTIN_RELS or not is_identifier(link.name):
+            continue
+        methods[link.name + "_" if link.name in taken else link.name] = link
+    properties: dict[str, dict[str, Any]] = {}
+    for prop, prop_schema in (schema.get("properties") or {}).items():
+        if prop.startswith("$") or not is_identifier(prop) or prop in taken or prop in methods:
+            continue
+        properties[prop] = dict(prop_schema) if isinstance(prop_schema, Mapping) else {}
+    return methods, properties
+
+
+def resource_root(name: str, schema: Mapping[str, Any], root_path: str = "") -> str:
+    """The path under which a resource's items live (``/api/book`` for ``/api/book/1``)."""
+    for data in schema.get("links") or []:
+        if data.get("rel") == "instances":
+            return str(data["href"])
+    for data in schema.get("links") or []:
+        if data.get("rel") == "self":
+            return str(data["href"]).rsplit("/", 1)[0]
+    return f"{root_path}/{name.replace('_', '-')}"
 
 
 class ClientBase:
@@ -112,7 +149,7 @@ class ClientBase:
         base = resource_cls or self.resource_class
         if not issubclass(base, self.resource_class):
             raise TypeError(f"resource_cls must subclass {self.resource_class.__name__}")
-        links = {link.rel: link for link in map(Link.from_schema, schema.get("links") or [])}
+        methods, properties = members(schema, base)
         attributes: dict[str, Any] = {
             "__doc__": schema.get("description")
             or schema.get("title")
@@ -121,33 +158,14 @@ class ClientBase:
             "_client": self,
             "_name": name,
             "_schema": dict(schema),
-            "_links": links,
+            "_links": {link.rel: link for link in map(Link.from_schema, schema.get("links") or [])},
         }
         cls: type[Any] = type(upper_camel_case(name), (base,), attributes)
-        taken = set(dir(base))
-        for link in links.values():
-            if link.rel in BUILTIN_RELS or not is_identifier(link.name):
-                continue
-            method_name = link.name + "_" if link.name in taken else link.name
+        for method_name, link in methods.items():
             setattr(cls, method_name, link_method(link))
-        for prop, prop_schema in (schema.get("properties") or {}).items():
-            # an attribute unless the name is not one, is taken by a method, or by a link
-            if prop.startswith("$") or not is_identifier(prop) or prop in taken:
-                continue
-            if prop in cls.__dict__:
-                continue
-            setattr(
-                cls,
-                prop,
-                resource_property(prop, prop_schema if isinstance(prop_schema, Mapping) else {}),
-            )
-
-        if "instances" in links:
-            root = links["instances"].href
-        elif "self" in links:
-            root = links["self"].href.rsplit("/", 1)[0]
-        else:
-            root = f"{self._root_path}/{name.replace('_', '-')}"
+        for prop, prop_schema in properties.items():
+            setattr(cls, prop, resource_property(prop, prop_schema))
+        root = resource_root(name, schema, self._root_path)
         self._resources[root] = cls
         self._resource_names[name] = cls
         setattr(self, upper_camel_case(name), cls)

@@ -45,7 +45,9 @@ def test_login_then_use_the_api(guarded):
     assert (login.method, login.path) == ("POST", "/api/auth/token")
     assert login.body == {"username": "ann", "password": "secret"}
     assert client.Book.fetch(1).title == "On the Origin of Species"  # the schema, then the item
-    assert all(hit.headers["Authorization"] == f"Bearer {token}" for hit in guarded.wire.requests[1:])
+    assert all(
+        hit.headers["Authorization"] == f"Bearer {token}" for hit in guarded.wire.requests[1:]
+    )
 
 
 def test_a_refused_login(guarded):
