@@ -26,6 +26,7 @@ from .exceptions import Forbidden as Forbidden
 from .exceptions import ItemNotFound as ItemNotFound
 from .exceptions import MultipleItemsFound as MultipleItemsFound
 from .exceptions import NotLoaded as NotLoaded
+from .exceptions import TooManyRequests as TooManyRequests
 from .exceptions import Unauthorized as Unauthorized
 from .exceptions import ValidationError as ValidationError
 from .resource import Resource as Resource
@@ -54,6 +55,7 @@ __all__ = [
     "Forbidden",
     "ItemNotFound",
     "Conflict",
+    "TooManyRequests",
     "MultipleItemsFound",
     "NotLoaded",
 ]

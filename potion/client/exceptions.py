@@ -19,6 +19,7 @@ __all__ = [
     "Forbidden",
     "ItemNotFound",
     "Conflict",
+    "TooManyRequests",
     "MultipleItemsFound",
     "NotLoaded",
     "error_for_status",
@@ -95,6 +96,24 @@ class Conflict(APIError):
     """409: the write conflicts with stored data, e.g. a unique value taken."""
 
 
+class TooManyRequests(APIError):
+    """429: too many attempts (e.g. failed logins); ``retry_after`` says when to try again."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds to wait, from the ``Retry-After`` header or the body's ``retry_after``."""
+        headers = getattr(self.response, "headers", None) or {}
+        for value in (
+            headers.get("Retry-After"),
+            (self.body or {}).get("retry_after") if isinstance(self.body, dict) else None,
+        ):
+            try:
+                return float(value) if value is not None else None
+            except (TypeError, ValueError):
+                continue
+        return None
+
+
 class MultipleItemsFound(LookupError):
     """``one()`` matched more than one item."""
 
@@ -108,6 +127,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     403: Forbidden,
     404: ItemNotFound,
     409: Conflict,
+    429: TooManyRequests,
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 
+import httpx
 import pytest
 
 from potion.client import (
@@ -197,3 +198,20 @@ def test_session_options_are_httpx_arguments(library):
 
     run(main, library, headers={"X-Library-Card": "7"})
     assert library.wire.requests[-1].headers["X-Library-Card"] == "7"
+
+
+def test_connection_errors_are_retried(library):
+    from .test_sync import Hangup
+
+    hangup = Hangup()
+
+    async def main(client):
+        client.retries = 2
+        with pytest.raises(httpx.TransportError):
+            await client.fetch(f"http://127.0.0.1:{hangup.port}/api/book/1")
+
+    try:
+        run(main, library)
+        assert hangup.connections == 3
+    finally:
+        hangup.close()

@@ -541,3 +541,40 @@ def test_retry_delays_back_off():
     assert retry_delay(10, 0.5) == 30.0
     assert retry_delay(0, 0.5, "3") == 3.0
     assert retry_delay(1, 0.5, "Wed, 21 Oct 2015 07:28:00 GMT") == 1.0
+
+
+def test_items_that_carry_only_their_id(tmp_path):
+    # Meta.include_id: bodies have "$id" (and "$type"), no "$uri"
+    from flask import Flask
+
+    from potion import Api, ModelResource, fields
+    from potion.backends.memory import MemoryManager
+
+    from .server import serve
+
+    class TagResource(ModelResource):
+        class Meta:
+            name = "tag"
+            manager = MemoryManager
+            include_id = True
+            include_type = True
+
+        class Schema:
+            label = fields.String()
+            parent = fields.ToOne("tag", nullable=True)
+
+    app = Flask(__name__)
+    Api(app, prefix="/api").add_resource(TagResource)
+    with serve(app) as base:
+        client = Client(base + "/api", backoff=0)
+        root = client.Tag(label="root").save()
+        assert (root.id, root.uri) == (1, "/api/tag/1")
+        child = client.Tag(label="child", parent=root).save()
+        assert child.parent is root
+        assert client.Tag.fetch(2) is child
+        assert list(client.Tag.instances()) == [root, child]
+        assert client.Tag.first(where={"label": "child"}) is child
+        child.update(label="leaf")
+        assert client.Tag.fetch(2).label == "leaf"
+        child.delete()
+        assert [t.label for t in client.Tag.instances()] == ["root"]
