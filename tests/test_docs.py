@@ -31,6 +31,7 @@ EXAMPLE_PAGES = [
     "signals.md",
     "errors.md",
     "marshmallow.md",
+    "client.md",
     "authentication.md",
 ]
 

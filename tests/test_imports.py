@@ -43,6 +43,21 @@ def test_importing_potion_imports_no_orm(statement):
     assert output.strip() == ""
 
 
+@pytest.mark.parametrize(
+    "statement", ["import potion", "import flask_potion", "from potion import *"]
+)
+def test_importing_potion_imports_no_client(statement):
+    # potion.client is the optional extra potion[client]: the server side never loads it
+    output = run_python(
+        f"""
+        import sys
+        {statement}
+        print(",".join(m for m in ("potion.client", "requests", "httpx") if m in sys.modules))
+        """
+    )
+    assert output.strip() == ""
+
+
 def test_a_memory_api_runs_without_any_orm():
     output = run_python(
         f"""
