@@ -33,7 +33,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util import CommandError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, StaticPool
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -117,7 +117,15 @@ def migration_engine(project: Project) -> sa.Engine:
     kwargs: dict[str, Any] = {"poolclass": NullPool}
     if "connect_args" in options:
         kwargs["connect_args"] = options["connect_args"]
-    engine = sa.create_engine(url, **kwargs)
+    return _transactional(sa.create_engine(url, **kwargs))
+
+
+def scratch_engine() -> sa.Engine:
+    """An empty in-memory SQLite database (one connection, shared), for comparisons."""
+    return _transactional(sa.create_engine("sqlite://", poolclass=StaticPool))
+
+
+def _transactional(engine: sa.Engine) -> sa.Engine:
     if engine.dialect.name == "sqlite":
 
         @sa.event.listens_for(engine, "connect")
@@ -179,7 +187,8 @@ def run_environment() -> None:
             verb = "Applied" if step.is_upgrade else "Unapplied"
             report.echo(f"  {verb} {step.up_revision_id}  {doc}")
 
-    engine = migration_engine(project)
+    given = config.attributes.get("potion_engine")
+    engine = given if given is not None else migration_engine(project)
     try:
         with engine.connect() as connection:
             sqlite = connection.dialect.name == "sqlite"
@@ -196,7 +205,8 @@ def run_environment() -> None:
             with context.begin_transaction():
                 context.run_migrations()
     finally:
-        engine.dispose()
+        if given is None:
+            engine.dispose()
 
 
 # -- state -----------------------------------------------------------------------
@@ -426,8 +436,9 @@ def _failure(
 def make_migrations(project: Project, message: str | None = None, merge: bool = False) -> Any:
     """Autogenerate a revision from the models; None when nothing changed.
 
-    The database must be at the migrations' heads (autogenerate compares the models
-    with it).  With ``merge``, join the heads of diverged branches into one revision.
+    The models are compared with the database when it is at the migrations' heads;
+    when it is behind, with a scratch SQLite database the migrations are played on.
+    With ``merge``, join the heads of diverged branches into one revision.
     """
     script = script_directory(project)
     heads = script.get_heads()
@@ -446,14 +457,32 @@ def make_migrations(project: Project, message: str | None = None, merge: bool = 
             "join them first: python manage.py makemigrations --merge",
         )
     state = migration_state(project)
-    if state.unknown or not state.up_to_date:
+    if state.unknown:
         raise MigrationError(
-            "The database is behind the migrations; makemigrations compares the models "
-            f"with a migrated database: run {MIGRATE_COMMAND} first",
-            f"run {MIGRATE_COMMAND}",
+            f"The database is at revision {', '.join(state.unknown)}, which the migrations "
+            "do not have",
+            "restore the missing migration files, or run the code that migrated it",
         )
+    scratch = None
+    if not state.up_to_date:
+        # compare the models with the migrations, played on a scratch database
+        scratch = config.attributes["potion_engine"] = scratch_engine()
+        try:
+            command.upgrade(config, "heads")
+        except Exception as exc:
+            scratch.dispose()
+            raise MigrationError(
+                "The database is behind the migrations, and they do not run on a scratch "
+                f"SQLite database to compare the models with ({_first_line(exc)}): run "
+                f"{MIGRATE_COMMAND} first",
+                f"run {MIGRATE_COMMAND}",
+            ) from None
     config.attributes["autogenerate"] = True
-    result = command.revision(config, message=message or "auto", autogenerate=True)
+    try:
+        result = command.revision(config, message=message or "auto", autogenerate=True)
+    finally:
+        if scratch is not None:
+            scratch.dispose()
     if report.no_changes or not result:
         return None
     return result
