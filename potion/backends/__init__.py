@@ -62,6 +62,27 @@ Writes (each one transaction; signals are sent inside it)
     ``commit()`` / ``begin()``
         Explicit transaction control for code outside ``transaction()``.
 
+Permissions (see :mod:`potion.permissions`)
+    ``permissions``
+        The resource's :class:`~potion.permissions.Permissions`.  The base class
+        enforces them on every write: ``create`` is checked on the properties,
+        ``update`` on the item as it is and as it would be after the changes,
+        ``delete`` on the item, ``relation_add``/``relation_remove`` need the
+        parent's ``update`` and read access to the child; a refusal is a
+        :class:`~potion.exceptions.Forbidden` (403).
+    ``narrow(where, deny=True)``
+        ``where`` with the conditions the current identity's read permission adds
+        (and, for conditions on references, those of the referenced resources).
+        Every read method of a backend narrows its ``where`` with it first and
+        runs the result in the store's own query, so an item the identity may not
+        read is missing: lists and counts leave it out, ``read`` and ``first``
+        raise ``ItemNotFound``.  A resource whose read rule is made of roles the
+        identity lacks raises ``Forbidden`` instead (``deny=False``: matches
+        nothing), as Flask-Potion does.  The result is marked, so narrowing it
+        again returns it unchanged.
+    ``read_unchecked(id)``
+        ``read`` without permission checks, for the permission layer itself.
+
 Capabilities
     ``unsupported`` maps a capability name (``"between"``, ``"transactions"``,
     ...) to the reason the store lacks it.  The contract test suite skips exactly
@@ -75,12 +96,21 @@ import contextvars
 from typing import Any, Iterator
 
 from .. import fields, filters, signals
-from ..exceptions import ItemNotFound, PotionException
-from ..filters import Condition, Sort
+from ..conditions import NOTHING, Related, any_of, is_everything, is_nothing
+from ..exceptions import Forbidden, ItemNotFound, PotionException
+from ..filters import NO_MATCH, Condition, EqualFilter, Sort
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ..pagination import Pagination
+from ..permissions import DEFAULT_PERMISSIONS, Permissions, unchecked
 
-__all__ = ["Manager", "RelationalManager", "manager_for_model"]
+__all__ = ["Manager", "RelationalManager", "Narrowed", "manager_for_model"]
+
+
+class Narrowed(tuple):  # type: ignore[type-arg]
+    """A ``where`` that :meth:`Manager.narrow` has already narrowed."""
+
+    __slots__ = ()
+
 
 _transaction_depths: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
     "potion_transaction_depths", default=None
@@ -95,6 +125,9 @@ class Manager:
     PAGINATION_TYPES: tuple[type, ...] = (Pagination,)
     #: Capabilities this store lacks: ``{name: reason}``.
     unsupported: dict[str, str] = {}
+    #: Check the default permissions (spec §12) even on resources that declare
+    #: no ``Meta.permissions`` (Flask-Potion's ``principals()`` managers do).
+    guard_by_default = False
 
     def __init__(self, resource: Any, model: Any) -> None:
         self.resource = resource
@@ -104,6 +137,7 @@ class Manager:
         self._init_filters(resource, meta)
         self._init_key_converters(resource, meta)
         self._post_init(resource, meta)
+        self._init_permissions(resource, meta)
 
     # -- set-up ------------------------------------------------------------------
 
@@ -165,6 +199,13 @@ class Manager:
         if not meta.get("id_converter"):
             meta.id_converter = self.id_field.url_rule_converter or "string"
 
+    def _init_permissions(self, resource: Any, meta: Any) -> None:
+        declared = meta.get("permissions")
+        if declared is DEFAULT_PERMISSIONS:
+            declared = None
+        guarded = declared is not None or self.guard_by_default
+        self.permissions = Permissions(resource, declared, guarded)
+
     def key_converters_by_type(self) -> dict[str, Any]:
         by_type: dict[str, Any] = {}
         for converter in self._bound_key_converters:
@@ -184,6 +225,102 @@ class Manager:
 
     def _send(self, signal: Any, **kwargs: Any) -> None:
         signal.send(self.resource, **kwargs)
+
+    # -- permissions -------------------------------------------------------------
+
+    def narrow(self, where: Any = None, deny: bool = True) -> Narrowed:
+        """``where`` and the conditions the identity's read permission adds.
+
+        See the module documentation; every read method calls it first.
+        """
+        if isinstance(where, Narrowed):
+            return where
+        conditions = tuple(where or ())
+        permissions = self.permissions
+        identity = permissions.identity()
+        if identity is None:  # outside a request: nothing is checked
+            return Narrowed(conditions)
+        extra: list[Any] = []
+        node = permissions.node("read", identity)
+        if is_nothing(node) and not permissions.rule("read").item_level:
+            if deny:
+                raise Forbidden()
+            return Narrowed(conditions + (NOTHING,))
+        if not is_everything(node):
+            extra.append(node)
+        if conditions:
+            conditions = tuple(self._narrow_reference(c, identity, extra) for c in conditions)
+        return Narrowed(conditions + tuple(extra))
+
+    def _narrow_reference(self, condition: Any, identity: Any, extra: list[Any]) -> Any:
+        """A condition on a reference matches only items the identity may read."""
+        if not isinstance(condition, Condition):
+            return condition
+        filter_ = condition.filter
+        field = filter_.field
+        if isinstance(field, fields.ToOne) and filter_.name in ("eq", "in"):
+            target = _permissions_of(field)
+            if target is None:
+                return condition
+            node = target.node("read", identity)
+            if is_everything(node):
+                return condition
+            values = condition.value if filter_.name == "in" else [condition.value]
+            if not isinstance(values, (list, tuple)) or all(v is None for v in values):
+                return condition
+            related: Any = (
+                NOTHING
+                if is_nothing(node)
+                else Related(condition.key, field, node, condition.attribute)
+            )
+            if any(v is None for v in values):
+                is_null = EqualFilter(field=field, attribute=condition.attribute)
+                related = any_of([related, Condition(condition.key, is_null, None)])
+            extra.append(related)
+            return condition
+        container = getattr(field, "container", None)
+        if (
+            isinstance(field, fields.Array)
+            and isinstance(container, fields.ToOne)
+            and filter_.name == "contains"
+            and condition.value is not None
+            and condition.value is not NO_MATCH
+        ):
+            target = _permissions_of(container)
+            if target is None or is_everything(target.node("read", identity)):
+                return condition
+            try:
+                container.target.manager.read(condition.value)
+            except (ItemNotFound, Forbidden):
+                return Condition(condition.key, filter_, NO_MATCH)
+        return condition
+
+    def read_unchecked(self, id: Any) -> Any:
+        """:meth:`read` with no permission narrowing (for the permission layer)."""
+        with unchecked():
+            return self.read(id)
+
+    def get_permissions_for_item(self, item: Any) -> dict[str, bool]:
+        """``{action: bool}`` for the current identity on ``item`` (Flask-Potion's name)."""
+        return self.permissions.actions(item)
+
+    def can_create_item(self, item: Any) -> bool:
+        """Whether the identity may create an item with these properties."""
+        return self.permissions.can("create", None, item)
+
+    def can_update_item(self, item: Any, changes: dict[str, Any] | None = None) -> bool:
+        """Whether the identity may update ``item`` (with ``changes``, before and after)."""
+        return self.permissions.can("update", item, changes)
+
+    def can_delete_item(self, item: Any) -> bool:
+        """Whether the identity may delete ``item``."""
+        return self.permissions.can("delete", item)
+
+    def _check_child(self, target_resource: Any, target_item: Any) -> None:
+        """A child the identity may not read is as missing as one that does not exist."""
+        permissions = getattr(target_resource.manager, "permissions", None)
+        if permissions is not None and not permissions.can("read", target_item):
+            raise ItemNotFound(target_resource, id=target_resource.manager.get_id(target_item))
 
     # -- reads -------------------------------------------------------------------
 
@@ -236,6 +373,7 @@ class Manager:
     # implements only the store's part, in the hooks below.
 
     def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+        self.permissions.require("create", None, properties)
         self._prepare_write()
         with self.transaction(commit):
             item = self._build(properties)
@@ -245,6 +383,7 @@ class Manager:
         return item
 
     def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        self.permissions.require("update", item, changes)
         self._prepare_write()
         with self.transaction(commit):
             self._will_change(item)
@@ -255,6 +394,7 @@ class Manager:
         return item
 
     def delete(self, item: Any) -> None:
+        self.permissions.require("delete", item)
         self._prepare_write()
         with self.transaction():
             self._send(signals.before_delete, item=item)
@@ -269,6 +409,8 @@ class Manager:
     ) -> None:
         """Add ``target_item``; a child already in the relation changes nothing and
         sends no ``after_add_to_relation``."""
+        self.permissions.require("update", item)
+        self._check_child(target_resource, target_item)
         self._prepare_write()
         kwargs = {"item": item, "attribute": attribute, "child": target_item}
         with self.transaction():
@@ -282,6 +424,8 @@ class Manager:
     ) -> None:
         """Remove ``target_item``; a child not in the relation changes nothing and
         sends no ``after_remove_from_relation``."""
+        self.permissions.require("update", item)
+        self._check_child(target_resource, target_item)
         self._prepare_write()
         kwargs = {"item": item, "attribute": attribute, "child": target_item}
         with self.transaction():
@@ -408,6 +552,16 @@ class Manager:
 
 class RelationalManager(Manager):
     """Base of managers for stores queried through expressions (SQL)."""
+
+
+def _permissions_of(field: Any) -> Permissions | None:
+    """The permissions of a reference's target, when they are checked."""
+    try:
+        manager = field.target.manager
+    except RuntimeError:
+        return None
+    permissions = getattr(manager, "permissions", None)
+    return permissions if permissions is not None and permissions.guarded else None
 
 
 def conditions(where: Any) -> tuple[Condition, ...]:

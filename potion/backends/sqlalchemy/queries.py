@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from ... import fields
+from ...conditions import AllOf, AnyOf, Related
 from ...exceptions import PageNotFound
 from ...filters import NO_MATCH, Condition, Sort
 from ...pagination import Pagination
@@ -37,6 +38,8 @@ def _page_shape(where: tuple[Condition, ...], sort: tuple[Sort, ...], scalars: b
     """What a list statement depends on besides its values; None if values shape it."""
     conditions = []
     for condition in where:
+        if not isinstance(condition, Condition):  # permission nodes: built per request
+            return None
         filter_ = condition.filter
         value = condition.value
         if (
@@ -103,7 +106,28 @@ class QueryMixin(SQLAlchemyBase):
     def _column(self, attribute: str) -> Any:
         return getattr(self.model, attribute)
 
+    def _node_expression(self, node: Any) -> Any:
+        """``AnyOf``, ``AllOf`` and ``Related`` (see :mod:`potion.conditions`) in SQL."""
+        if isinstance(node, AnyOf):
+            parts = [self._expression(child) for child in node.nodes]
+            return sa.or_(*parts) if parts else sa.false()
+        if isinstance(node, AllOf):
+            parts = [self._expression(child) for child in node.nodes]
+            return sa.and_(*parts) if parts else sa.true()
+        if isinstance(node, Related):
+            target = node.field.target.manager
+            if not isinstance(target, QueryMixin):
+                raise RuntimeError(
+                    f"{self.resource.__name__}.{node.key}: conditions on the referenced "
+                    f"{node.field.target.__name__} need it to be an SQLAlchemy resource"
+                )
+            target._ensure_plan()
+            return getattr(self.model, node.attribute).has(target._expression(node.node))
+        raise TypeError(f"Not a condition: {node!r}")
+
     def _expression(self, condition: Condition) -> Any:
+        if not isinstance(condition, Condition):
+            return self._node_expression(condition)
         field = condition.filter.field
         name = condition.filter.name
         value = condition.value
