@@ -37,40 +37,34 @@ __all__ = [
 ]
 
 
-class AnyOf:
+class _Nodes:
+    """A combination of nodes (conditions or other combinations)."""
+
+    __slots__ = ("nodes",)
+
+    def __init__(self, nodes: Iterable[Any] = ()) -> None:
+        self.nodes = tuple(nodes)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}{self.nodes!r}"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other.nodes == self.nodes  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.nodes))
+
+
+class AnyOf(_Nodes):
     """At least one of ``nodes`` holds; with no nodes, nothing matches."""
 
-    __slots__ = ("nodes",)
-
-    def __init__(self, nodes: Iterable[Any] = ()) -> None:
-        self.nodes = tuple(nodes)
-
-    def __repr__(self) -> str:
-        return f"AnyOf{self.nodes!r}"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is AnyOf and other.nodes == self.nodes
-
-    def __hash__(self) -> int:
-        return hash((AnyOf, self.nodes))
+    __slots__ = ()
 
 
-class AllOf:
+class AllOf(_Nodes):
     """Every one of ``nodes`` holds; with no nodes, everything matches."""
 
-    __slots__ = ("nodes",)
-
-    def __init__(self, nodes: Iterable[Any] = ()) -> None:
-        self.nodes = tuple(nodes)
-
-    def __repr__(self) -> str:
-        return f"AllOf{self.nodes!r}"
-
-    def __eq__(self, other: object) -> bool:
-        return type(other) is AllOf and other.nodes == self.nodes
-
-    def __hash__(self) -> int:
-        return hash((AllOf, self.nodes))
+    __slots__ = ()
 
 
 class Related:

@@ -10,8 +10,8 @@ The identity of a request is, in this order:
 
 Outside a request (a CLI command, a background task) with no :func:`acting_as`,
 there is nobody to check: the code runs as the application itself and nothing is
-narrowed.  Inside a request the identity is looked up once and kept in ``flask.g``,
-as are the conditions derived from its needs.
+narrowed.  Inside a request the identity is looked up once and kept with the request, as
+are the conditions derived from its needs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import contextlib
 import contextvars
 from typing import Any, Iterator
 
-from flask import g, has_app_context, has_request_context
+from flask import g, has_request_context, request
 
 from .identity import SUPERUSER_NEED, AnonymousIdentity, Identity
 
@@ -28,8 +28,10 @@ __all__ = ["current_identity", "acting_as", "unchecked", "request_cache"]
 
 _acting: contextvars.ContextVar[Any] = contextvars.ContextVar("potion_acting_as", default=None)
 
-_IDENTITY_KEY = "_potion_identity"
-_CACHE_KEY = "_potion_permission_cache"
+#: Where a request keeps its identity and the conditions derived from it: in the
+#: WSGI environ, which lives exactly as long as the request (``g`` lives as long
+#: as the app context, which several requests may share).
+_ENVIRON_KEY = "potion.permissions"
 
 
 def current_identity(api: Any = None) -> Any:
@@ -40,9 +42,10 @@ def current_identity(api: Any = None) -> Any:
     override = _acting.get()
     if override is not None:
         return override
-    if not has_request_context():
+    cache = request_cache()
+    if cache is None:
         return None
-    cached = g.get(_IDENTITY_KEY)
+    cached = cache.get("identity")
     if cached is not None and cached[0] is api:
         return cached[1]
     identity = None
@@ -53,7 +56,7 @@ def current_identity(api: Any = None) -> Any:
         identity = g.get("identity")  # Flask-Principal's identity, when it is used
     if identity is None:
         identity = AnonymousIdentity()
-    setattr(g, _IDENTITY_KEY, (api, identity))
+    cache["identity"] = (api, identity)
     return identity
 
 
@@ -90,10 +93,10 @@ def unchecked() -> Iterator[None]:
 
 def request_cache() -> dict[Any, Any] | None:
     """A dict that lives as long as the current request (None outside one)."""
-    if not has_request_context() or not has_app_context():
+    if not has_request_context():
         return None
-    cache = g.get(_CACHE_KEY)
+    environ = request.environ
+    cache = environ.get(_ENVIRON_KEY)
     if cache is None:
-        cache = {}
-        setattr(g, _CACHE_KEY, cache)
+        cache = environ[_ENVIRON_KEY] = {}
     return cache
