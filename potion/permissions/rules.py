@@ -25,7 +25,7 @@ from ..conditions import (
     matches,
 )
 from ..exceptions import Forbidden
-from ..filters import Condition, InFilter
+from ..filters import Condition, EqualFilter, InFilter
 from .current import current_identity, request_cache
 from .identity import SUPERUSER_NEED
 
@@ -100,9 +100,9 @@ class _UserField:
         ids = _user_ids(identity)
         if not ids:
             return NOTHING
-        field = permissions.resource.schema.fields[self.key]
-        filter_ = InFilter(field=field, attribute=field.attribute or self.key)
-        return Condition(self.key, filter_, ids)
+        if len(ids) == 1:  # the usual case: one user, one equality (its statements are kept)
+            return Condition(self.key, permissions.filter(self.key, EqualFilter), ids[0])
+        return Condition(self.key, permissions.filter(self.key, InFilter), ids)
 
 
 @dataclass(frozen=True)
@@ -188,6 +188,7 @@ class Permissions:
             action: Rule(action, _parse(resource, merged, action, ())) for action in merged
         }
         self._id_field: Any = None
+        self._filters: dict[tuple[str, type], Any] = {}
 
     def __repr__(self) -> str:
         state = "guarded" if self.guarded else "unguarded"
@@ -250,6 +251,16 @@ class Permissions:
             self._id_field = field.bind(self.resource)
         field = self._id_field
         return Condition("$id", InFilter(field=field, attribute=field.attribute), list(ids))
+
+    def filter(self, key: str, filter_class: type) -> Any:
+        """One filter object per field and operator, so that conditions built for
+        each request have the same shape (the SQL backends keep statements by it)."""
+        found = self._filters.get((key, filter_class))
+        if found is None:
+            field = self.resource.schema.fields[key]
+            found = filter_class(field=field, attribute=field.attribute or key)
+            self._filters[(key, filter_class)] = found
+        return found
 
     def target_permissions(self, key: str) -> Permissions:
         field = self.resource.schema.fields[key]
