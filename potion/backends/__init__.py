@@ -237,6 +237,11 @@ class Manager:
             return where
         conditions = tuple(where or ())
         permissions = self.permissions
+        if not permissions.guarded and not any(
+            isinstance(getattr(getattr(c, "filter", None), "field", None), _REFERENCES)
+            for c in conditions
+        ):
+            return Narrowed(conditions)  # nothing to narrow: no need to ask who is asking
         identity = permissions.identity()
         if identity is None:  # outside a request: nothing is checked
             return Narrowed(conditions)
@@ -552,6 +557,9 @@ class Manager:
 
 class RelationalManager(Manager):
     """Base of managers for stores queried through expressions (SQL)."""
+
+
+_REFERENCES = (fields.ToOne, fields.Array)
 
 
 def _permissions_of(field: Any) -> Permissions | None:

@@ -306,6 +306,23 @@ def test_relation_add_and_remove_need_the_parents_update_and_the_childs_read(cli
     assert len(store.rows("gshelf")[0]["book_ids"]) == 1
 
 
+def test_a_to_many_field_with_a_hidden_item_answers_like_a_missing_one(client, store, lib):
+    editor = who(lib.ann, roles="editor")
+    url = f"/gshelf/{lib.shelf}"
+    mine = _ref("gbook", lib.books["Ann One"])
+    hidden = client.patch(
+        url, json={"books": [mine, _ref("gbook", lib.books["Bob One"])]}, headers=editor
+    )
+    absent = client.patch(
+        url, json={"books": [mine, _ref("gbook", _missing(store))]}, headers=editor
+    )
+    assert hidden.status_code == absent.status_code == 400
+    assert store.rows("gshelf")[0]["book_ids"] == []
+    response = client.patch(url, json={"books": [mine]}, headers=editor)
+    assert response.status_code == 200
+    assert len(store.rows("gshelf")[0]["book_ids"]) == 1
+
+
 def test_a_relation_of_a_hidden_parent_is_404(client, store, lib):
     url = f"/gshelf/{lib.shelf}/books"
     assert client.get(url, headers=who(lib.ann)).status_code == 404
