@@ -31,6 +31,7 @@ EXAMPLE_PAGES = [
     "signals.md",
     "errors.md",
     "permissions.md",
+    "authentication.md",
 ]
 
 _FENCE = re.compile(
