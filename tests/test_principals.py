@@ -379,3 +379,11 @@ def test_hybrid_needs_and_permission(app, api, models):
     assert permission.allows(admin) and not permission.allows(Identity(3), article)
     # Flask-Principal's own Permission still works beside Potion's checks
     assert Permission(RoleNeed("admin")).allows(admin)
+
+
+def test_the_principals_paths_serve_potions_objects():
+    from potion.permissions import principals as module
+
+    assert principals is module.principals and PrincipalMixin is module.PrincipalMixin
+    assert HybridPermission is module.HybridPermission
+    assert HybridUserNeed is module.HybridUserNeed and HybridItemNeed is module.HybridItemNeed
