@@ -31,6 +31,8 @@ EXAMPLE_PAGES = [
     "signals.md",
     "errors.md",
     "permissions.md",
+    "marshmallow.md",
+    "client.md",
     "authentication.md",
 ]
 
