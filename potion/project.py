@@ -382,6 +382,13 @@ class Project:
             title=self.setting("POTION_API_TITLE") or self.name,
         )
         self.api = api
+        if "POTION_AUTH_LOGIN_REDIRECT" not in app.config:
+            # after the login page: the admin when there is one, else the API's schema
+            admin = self.setting("POTION_ADMIN") and _admin_module() is not None
+            prefix = self.setting("POTION_API_PREFIX") or ""
+            app.config["POTION_AUTH_LOGIN_REDIRECT"] = (
+                self.setting("POTION_ADMIN_URL") + "/" if admin else prefix + "/schema"
+            )
         if self.setting("POTION_AUTH"):
             from .contrib.auth import Auth
 
@@ -456,10 +463,18 @@ class Project:
         return f"<Project {self.name!r} (Potion {__version__})>"
 
 
-def _install_admin(app: Flask, api: Api, auth: Any) -> Any:
+def _admin_module() -> ModuleType | None:
     try:
-        admin_module = importlib.import_module("potion.contrib.admin")
+        if importlib.util.find_spec("potion.contrib.admin") is None:
+            return None
     except ImportError:
+        return None
+    return importlib.import_module("potion.contrib.admin")
+
+
+def _install_admin(app: Flask, api: Api, auth: Any) -> Any:
+    admin_module = _admin_module()
+    if admin_module is None:
         app.logger.debug("potion.contrib.admin is not installed: no admin is mounted")
         return None
     return admin_module.Admin(app, api=api, auth=auth)
