@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
 
 from potion.cli.manage import make_cli
-from potion.project import Project
+from potion.project import ImproperlyConfigured, Project
+
+from .project_env import REPO, environment
 
 FAST_HASHING = {
     "POTION_AUTH_ARGON2_TIME_COST": 1,
@@ -159,3 +163,25 @@ def test_check_and_routes(library):
     routes = manage(library, "routes")
     assert "/api/loan/<int:id>/return" in routes.output
     assert re.search(r"/api/loan/<int:id>/return +POST +loan_return", routes.output)
+
+
+def test_a_second_project_of_the_same_settings_is_refused(library):
+    other = Project("example.settings", overrides={"SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    with pytest.raises(
+        ImproperlyConfigured, match="is already served by another Api in this process"
+    ):
+        other.create_app()
+
+
+def test_the_repository_manage_py(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "manage.py", "demo", "--help"],
+        cwd=REPO,
+        env=environment(DATABASE_URL=f"sqlite:///{tmp_path / 'unused.sqlite3'}"),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Usage: manage.py demo [OPTIONS]")
+    assert "--serve / --no-serve" in result.stdout
+    assert not (tmp_path / "unused.sqlite3").exists()

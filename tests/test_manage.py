@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from .project_env import PROJECT_NAME, add_app, copy_project, manage, run, environment
+from .project_env import PROJECT_NAME, add_app, copy_project, environment, manage, run
 
 COMMANDS = [
     "changepassword",

@@ -19,10 +19,10 @@ from .project_env import (
     PROJECT_NAME,
     add_app,
     copy_project,
+    environment,
     free_port,
     manage,
     run,
-    environment,
     scratch_database,
 )
 

@@ -1,7 +1,6 @@
 """${message}
 
 Revision: ${up_revision}
-Comes after: ${down_revision | comma,n}
 Created: ${create_date}
 """
 

@@ -173,9 +173,11 @@ def _database_messages(url: str | None) -> list[Message]:
             )
         ]
     except ImportError as exc:
-        package = {"psycopg2": "psycopg2-binary", "pymysql": "pymysql"}.get(
-            exc.name or "", exc.name
-        )
+        package = {
+            "psycopg2": "psycopg2-binary",
+            "pymysql": "pymysql",
+            "MySQLdb": "mysqlclient",
+        }.get(exc.name or "", exc.name)
         return [
             _error(
                 "project.E003",

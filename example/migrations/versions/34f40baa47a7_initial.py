@@ -1,7 +1,6 @@
 """initial
 
 Revision: 34f40baa47a7
-Comes after: 
 Created: 2026-11-29 08:26:18.852283
 """
 
