@@ -185,3 +185,10 @@ def test_the_repository_manage_py(tmp_path):
     assert result.stdout.startswith("Usage: manage.py demo [OPTIONS]")
     assert "--serve / --no-serve" in result.stdout
     assert not (tmp_path / "unused.sqlite3").exists()
+
+
+def test_clientstubs(library, tmp_path):
+    result = manage(library, "clientstubs", "-o", str(tmp_path / "library.pyi"))
+    assert result.exit_code == 0, result.output
+    stubs = (tmp_path / "library.pyi").read_text()
+    assert re.search(r"^class Loan\b", stubs, re.M), stubs[:500]
