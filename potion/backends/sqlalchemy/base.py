@@ -47,12 +47,13 @@ class SQLAlchemyBase:
     def _reader(self, statement: Any) -> tuple[Any, bool]:
         """What a built-in read of rows executes ``statement`` on, and whether to close it.
 
-        When the request has no session yet, a connection of the engine the
-        session would choose, returned to the pool after the read: the statements
+        When the request has no session yet, or its session is between
+        transactions (after a commit), a connection of the engine the session
+        would choose, returned to the pool after the read: the statements
         select columns of ORM entities, so the ORM still compiles them (the
         discriminator of single-table inheritance, loader criteria given as
         options), but no session is set up, flushed and closed around them.
-        When the request's session exists, the read joins its transaction and
+        When the request's session is in a transaction, the read joins it and
         sees its unflushed changes.  When the session runs ``do_orm_execute``
         hooks (soft deletion, for example), the read goes through the session,
         so they apply.
@@ -60,7 +61,14 @@ class SQLAlchemyBase:
         scoped = current_app.extensions["sqlalchemy"].session
         registry = scoped.registry
         if registry.has():
-            return self._session_reader(registry(), statement), False
+            session = registry()
+            if (
+                session.in_transaction()
+                or session.dispatch.do_orm_execute
+                or (session.autoflush and (session.new or session.dirty or session.deleted))
+            ):
+                return self._session_reader(session, statement), False
+            # between transactions (after a commit): nothing but committed rows to see
         probe = _probes.get(scoped)
         if probe is None:
             probe = _probes[scoped] = scoped.session_factory()
