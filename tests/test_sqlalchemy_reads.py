@@ -207,3 +207,20 @@ def test_an_attribute_route_after_a_write_reads_attributes_beyond_the_schema(sql
     assert response.status_code == 200 and response.json == "new"
     assert sqla.get("/note/1/secret").json == "new"
     assert sqla.get("/note/1").json == {"$uri": "/note/1", "text": "a"}
+
+
+def test_a_session_choosing_its_engine_per_read_is_asked_on_every_read(sqla, shelf):
+    session_class = sqla.db.session.session_factory.class_
+    asked = []
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        asked.append(mapper)
+        return sqla.engine
+
+    session_class.get_bind = get_bind
+    try:
+        for _ in range(3):
+            assert sqla.get("/book/1").status_code == 200
+        assert len(asked) == 3
+    finally:
+        del session_class.get_bind
