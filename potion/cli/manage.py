@@ -153,17 +153,15 @@ def runserver(host: str, port: int, reload: bool | None, debug: bool) -> None:
     if reload is None:
         reload = debug
     prefix = project.setting("POTION_API_PREFIX") or ""
+    base = f"http://{_host(host)}:{port}"
+    settings = project.settings_module.__name__ if project.settings_module else "settings"
     click.echo(
-        f"Potion {__version__}: {project.name} ({project.settings_module.__name__ if project.settings_module else 'settings'})"
-        f", debug {'on' if debug else 'off'}",
+        f"Potion {__version__}: {project.name} ({settings}), debug {'on' if debug else 'off'}",
         err=True,
     )
-    click.echo(f"The API's schema: http://{_host(host)}:{port}{prefix}/schema", err=True)
+    click.echo(f"The API's schema: {base}{prefix}/schema", err=True)
     if project.admin is not None:
-        click.echo(
-            f"The admin: http://{_host(host)}:{port}{project.setting('POTION_ADMIN_URL')}/",
-            err=True,
-        )
+        click.echo(f"The admin: {base}{project.setting('POTION_ADMIN_URL')}/", err=True)
     run_simple(host, port, app, use_reloader=reload, use_debugger=debug, threaded=True)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import sqlalchemy as sa
@@ -486,8 +485,3 @@ def make_migrations(project: Project, message: str | None = None, merge: bool = 
     if report.no_changes or not result:
         return None
     return result
-
-
-def revision_path(script: Any) -> Path:
-    """The file of a revision."""
-    return Path(script.path)
