@@ -226,14 +226,36 @@ class Api:
 
 
 def _handle_error(error: Exception) -> Any:
-    """Answer errors of API routes in JSON; leave the host app's other pages alone."""
-    if isinstance(error, PotionException):
-        return error.get_response()
+    """Answer errors of API routes in JSON; leave the host app's other pages alone.
+
+    An exception of a data store (raised by a manager, a view, a signal receiver)
+    is classified by the backends the Api serves: an outage is a 503, logged with
+    its cause.
+    """
     apis = current_app.extensions.get("potion", [])
-    if not any(api.owns_request() for api in apis):
-        if isinstance(error, HTTPException):
-            return error
-        raise error
+    if not isinstance(error, PotionException):
+        if not any(api.owns_request() for api in apis):
+            if isinstance(error, HTTPException):
+                return error
+            raise error
+        translated = _store_error(apis, error)
+        if translated is not None:
+            translated.__cause__ = error
+            _recover(apis, error)
+            error = translated
+    if isinstance(error, PotionException):
+        if error.status_code >= 500:
+            cause = error.__cause__
+            current_app.logger.error(
+                "%s %s answered %s: %s%s",
+                request.method,
+                request.path,
+                error.status_code,
+                error.message or type(error).__name__,
+                f" ({type(cause).__name__}: {cause})" if cause is not None else "",
+                exc_info=error,
+            )
+        return error.get_response()
     if isinstance(error, HTTPException):
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(allowed)} if allowed else None
@@ -246,3 +268,32 @@ def _handle_error(error: Exception) -> Any:
     return InternalError(
         "The server could not complete the request because of an internal error."
     ).get_response()
+
+
+def _store_error(apis: list[Api], error: Exception) -> PotionException | None:
+    """The answer of the first backend that recognises ``error`` as its store's failure."""
+    seen: set[type] = set()
+    for api in apis:
+        for resource in api.resources.values():
+            manager = type(resource.manager)
+            classify = getattr(manager, "store_error", None)
+            if classify is None or manager in seen:
+                continue
+            seen.add(manager)
+            translated = classify(error)
+            if translated is not None:
+                return translated
+    return None
+
+
+def _recover(apis: list[Api], error: Exception) -> None:
+    """Let every manager drop what the outage broke (a connection that is gone)."""
+    for api in apis:
+        for resource in api.resources.values():
+            recover = getattr(resource.manager, "recover", None)
+            if recover is None:
+                continue
+            try:
+                recover(error)
+            except Exception as exc:  # recovering is a courtesy: never a second error
+                current_app.logger.warning("Recovering from %s failed: %s", error, exc)

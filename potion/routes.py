@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterator
 from flask import Response, current_app, request
 
 from . import fields as field_types
+from .backends import writes_begun
 from .encoding import json_response
 from .exceptions import InvalidReference, ItemNotFound, RequestTooLarge
 from .instances import RelationInstances
@@ -274,8 +275,23 @@ class Route:
         success_code = self.success_code or 200
         load_item = self.is_item_route and self.loads_item
         reads_body = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        retries = self.method in (None, "GET") and getattr(resource, "manager", None) is not None
 
         def view(**kwargs: Any) -> Response:
+            if not retries:
+                return respond(kwargs)
+            writes = writes_begun()
+            try:
+                return respond(dict(kwargs))
+            except Exception as exc:
+                # a read that met a dropped connection runs once more on a fresh one;
+                # never a request that began a write
+                manager = resource.manager
+                if writes_begun() != writes or manager is None or not manager.prepare_retry(exc):
+                    raise
+            return respond(kwargs)
+
+        def respond(kwargs: dict[str, Any]) -> Response:
             if reads_body:
                 _limit_body(request)
             instance = resource()

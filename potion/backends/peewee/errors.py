@@ -1,4 +1,11 @@
-"""Integrity errors as 409 and 400 answers naming the field, on every database."""
+"""Store errors as API errors, classified once for the peewee backend.
+
+- the database cannot serve (a lost, refused or timed-out connection, a deadlock,
+  a full connection pool, any other operational error):
+  :class:`~potion.exceptions.StoreUnavailable` (503);
+- an integrity violation: 409 or 400 naming the field, on every database;
+- a value the database cannot store: 400.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,15 @@ from typing import Any
 
 import peewee
 
-from ...exceptions import IntegrityViolation, PotionException
+from ...exceptions import IntegrityViolation, PotionException, StoreUnavailable
 from ..sqlerrors import (
     classify_integrity_error,
     error_for_fields,
     error_for_other_table,
     error_for_referenced_item,
     failing_table,
+    is_disconnect,
+    is_unavailable,
 )
 from .base import PeeweeBase
 
@@ -24,12 +33,47 @@ _writing: contextvars.ContextVar[Any] = contextvars.ContextVar(
 )
 
 
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (a peewee error) means the database cannot serve now."""
+    if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)):
+        return is_unavailable(exc)
+    if isinstance(exc, peewee.DatabaseError):
+        return is_unavailable(exc) and not isinstance(
+            exc, (peewee.IntegrityError, peewee.DataError, peewee.ProgrammingError)
+        )
+    # playhouse.pool: every connection of the pool is in use
+    return type(exc).__name__ == "MaxConnectionsExceeded"
+
+
 class ErrorsMixin(PeeweeBase):
     """Reads the database's error and names the field (and the table) that refused."""
+
+    unavailable = staticmethod(unavailable)
+
+    def recover(self, exc: BaseException) -> None:
+        database = self.database
+        if is_disconnect(exc) and not database.in_transaction() and not database.is_closed():
+            try:
+                database.close()  # forgets the dead connection even when closing it fails
+            except Exception:
+                pass
+
+    def prepare_retry(self, exc: BaseException) -> bool:
+        database = self.database
+        if not unavailable(exc) or not is_disconnect(exc) or database.in_transaction():
+            return False
+        self.recover(exc)
+        try:
+            database.connect(reuse_if_open=True)
+        except peewee.PeeweeException:
+            return False  # still down: the first error is the answer
+        return True
 
     def translate_error(self, exc: BaseException) -> PotionException | None:
         if isinstance(exc, PotionException):
             return None
+        if self.unavailable(exc):
+            return StoreUnavailable()
         if isinstance(exc, peewee.IntegrityError):
             return self._integrity_error(exc)
         if isinstance(exc, peewee.DataError):

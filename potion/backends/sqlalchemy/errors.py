@@ -1,4 +1,12 @@
-"""Integrity errors as 409 and 400 answers naming the field (and the table) that refused."""
+"""Store errors as API errors, classified once for the SQLAlchemy backend.
+
+- the database cannot serve (a lost, refused or timed-out connection, a deadlock,
+  any other operational error): :class:`~potion.exceptions.StoreUnavailable` (503);
+- the row is gone (updated or deleted by someone else meanwhile):
+  :class:`~potion.exceptions.ItemNotFound` (404);
+- an integrity violation: 409 or 400 naming the field (and the table) that refused;
+- a value the database cannot store: 400.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from ...exceptions import IntegrityViolation, PotionException
+from ...exceptions import IntegrityViolation, PotionException, StoreUnavailable
 from ..sqlerrors import (
     classify_integrity_error,
     error_for_fields,
@@ -16,18 +24,41 @@ from ..sqlerrors import (
     error_for_referenced_item,
     error_for_unremovable_child,
     failing_table,
+    is_unavailable,
     statement_target,
     statement_values,
 )
 from .base import SQLAlchemyBase
 
 
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (an SQLAlchemy error) means the database cannot serve now."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated) or is_unavailable(exc.orig)
+    # the pool's own failures: no connection free in time, a connection it found dead
+    return isinstance(exc, (sa_exc.TimeoutError, sa_exc.DisconnectionError))
+
+
 class ErrorsMixin(SQLAlchemyBase):
     """Reads the database's error and names the field (and the table) that refused."""
+
+    unavailable = staticmethod(unavailable)
+
+    def prepare_retry(self, exc: BaseException) -> bool:
+        if not (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+            return False
+        # SQLAlchemy has dropped the dead connection (and the pool's older ones)
+        try:
+            self.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            return False
+        return True
 
     def translate_error(self, exc: BaseException) -> PotionException | None:
         if isinstance(exc, PotionException):
             return None
+        if self.unavailable(exc):
+            return StoreUnavailable()
         if isinstance(exc, sa_exc.IntegrityError):
             return self._integrity_error(exc)
         if isinstance(exc, sa_exc.DataError):
