@@ -108,6 +108,8 @@ class Api:
         apis = app.extensions.setdefault("potion", [])
         if not apis:
             app.register_error_handler(Exception, _handle_error)
+            # registered after the store's extension (SQLAlchemy(app)): runs before its teardown
+            app.teardown_appcontext(_release_stores)
         if self.blueprint is None and any(other.blueprint is None for other in apis):
             # A further Api on the same app: its endpoints get a prefix of their
             # own (``/v2`` → ``v2_schema``, ``v2_book_self``) so they cannot clash.
@@ -297,3 +299,29 @@ def _recover(apis: list[Api], error: Exception) -> None:
                 recover(error)
             except Exception as exc:  # recovering is a courtesy: never a second error
                 current_app.logger.warning("Recovering from %s failed: %s", error, exc)
+
+
+def _release_stores(error: BaseException | None) -> None:
+    """End every store's use by the request; a failure is logged, never raised.
+
+    The response is already computed: a rollback that fails on a dead connection
+    must not turn it into an error page.
+    """
+    released: set[Any] = set()
+    for api in current_app.extensions.get("potion", []):
+        for resource in api.resources.values():
+            manager = resource.manager
+            release = getattr(manager, "release", None)
+            if release is None:
+                continue
+            try:
+                key = (type(manager), manager._transaction_key())
+            except Exception:
+                key = (type(manager), id(manager))
+            if key in released:
+                continue
+            released.add(key)
+            try:
+                release()
+            except Exception as exc:
+                current_app.logger.warning("Releasing the data store failed: %s", exc)

@@ -323,3 +323,31 @@ def test_sqlite_that_cannot_be_opened_is_503(tmp_path):
         client.delete("/note/1"),
     ):
         assert_unavailable(response)
+
+
+@pytest.mark.parametrize("method", ["get", "patch"])
+def test_a_connection_lost_at_teardown_keeps_the_computed_response(outage, method, caplog):
+    """The rollback at the end of the request fails on the dead connection: the
+    response already computed is sent, in JSON, and the failure is logged."""
+    armed = []
+
+    @outage.app.after_request
+    def kill_the_connection(response: Any) -> Any:
+        if armed:
+            session = outage.db.session()
+            if session.in_transaction():
+                outage.killer.kill(backend_pid(session.connection().connection.dbapi_connection))
+        return response
+
+    armed.append(True)
+    with caplog.at_level("WARNING"):
+        if method == "get":
+            response = outage.client.get("/api/book/2")
+        else:
+            response = outage.client.patch("/api/book/2", json={"title": "Changed"})
+    assert response.status_code == 200
+    assert response.get_json()["title"] == ("Changed" if method == "patch" else "Book 2")
+    armed.clear()
+    assert outage.client.get("/api/book/2").status_code == 200
+    if method == "patch":
+        assert [row[1] for row in outage.snapshot()["fault_book"]][1] == "Changed"

@@ -397,6 +397,14 @@ class Manager:
         """
         return False
 
+    def release(self) -> None:
+        """End the request's use of the store (called when the app context ends).
+
+        A backend closes what the request left open, before the application's own
+        teardown does; nothing by default.  Errors are logged by the caller, never
+        raised into a response that is already computed.
+        """
+
     def recover(self, exc: BaseException) -> None:
         """Called after a request failed with ``exc``, an outage of a store.
 

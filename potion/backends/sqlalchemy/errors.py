@@ -10,9 +10,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
@@ -30,6 +32,8 @@ from ..sqlerrors import (
 )
 from .base import SQLAlchemyBase
 
+log = logging.getLogger(__package__)
+
 
 def unavailable(exc: BaseException) -> bool:
     """Whether ``exc`` (an SQLAlchemy error) means the database cannot serve now."""
@@ -43,6 +47,24 @@ class ErrorsMixin(SQLAlchemyBase):
     """Reads the database's error and names the field (and the table) that refused."""
 
     unavailable = staticmethod(unavailable)
+
+    def release(self) -> None:
+        """Close the request's session; on a dead connection drop it without a rollback.
+
+        Runs before Flask-SQLAlchemy's teardown (which would raise from the failed
+        rollback and turn a computed response into an error page); that teardown
+        then finds the session closed.
+        """
+        extension = current_app.extensions.get("sqlalchemy")
+        scoped = getattr(extension, "session", None)
+        if scoped is None or not scoped.registry.has():
+            return
+        session = scoped()
+        try:
+            session.close()
+        except sa_exc.SQLAlchemyError as exc:
+            log.warning("Closing the request's database session failed: %s", exc)
+            session.invalidate()  # the connections are dropped, not rolled back
 
     def prepare_retry(self, exc: BaseException) -> bool:
         if not (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
