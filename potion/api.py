@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Iterable
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
@@ -60,6 +61,7 @@ class Api:
         self.resources: dict[str, Any] = {}
         self.endpoints: set[str] = set()
         self._rules: list[tuple[str, str, Callable[..., Any], str, bool]] = []
+        self._options_paths: set[tuple[Flask, str]] = set()
         self._endpoint_prefix = ""
         self._schema_document: dict[str, Any] | None = None
         self._add_rule("/schema", "schema", self._schema_view, "GET", True)
@@ -132,7 +134,22 @@ class Api:
         full_endpoint = self._endpoint_prefix + endpoint
         self.endpoints.add(full_endpoint)
         view = self._decorate(app, view, schema_route)
-        app.add_url_rule(self.prefix + rule, full_endpoint, view, methods=[method])
+        path = self.prefix + rule
+        app.add_url_rule(
+            path, full_endpoint, view, methods=[method], provide_automatic_options=False
+        )
+        if (app, path) not in self._options_paths:
+            # one OPTIONS answer per URL, listing the methods of every route there
+            self._options_paths.add((app, path))
+            options_endpoint = full_endpoint + "__options"
+            self.endpoints.add(options_endpoint)
+            app.add_url_rule(
+                path,
+                options_endpoint,
+                _options_view,
+                methods=["OPTIONS"],
+                provide_automatic_options=False,
+            )
 
     def _decorate(
         self, app: Flask, view: Callable[..., Any], schema_route: bool
@@ -225,6 +242,18 @@ class Api:
             return path == self.prefix or path.startswith(self.prefix + "/")
         first = path.lstrip("/").split("/", 1)[0]
         return first in self.resources or first == "schema"
+
+
+def _options_view(**kwargs: Any) -> Response:
+    """``OPTIONS``: 204 with an ``Allow`` header naming the URL's methods; no body.
+
+    Not decorated with the Api's decorators, so a CORS preflight needs no login.
+    """
+    adapter = request_ctx.url_adapter
+    allowed = adapter.allowed_methods() if adapter is not None else ["OPTIONS"]
+    response = Response(status=204, headers={"Allow": ", ".join(sorted(allowed))})
+    del response.headers["Content-Type"]
+    return response
 
 
 def _handle_error(error: Exception) -> Any:

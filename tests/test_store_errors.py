@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from potion import ModelResource, signals
+from potion import ModelResource, fields, signals
 from potion.backends.sqlerrors import is_disconnect, is_unavailable
 from potion.exceptions import ItemNotFound, StoreUnavailable
 from potion.natural_keys import RefKey
@@ -200,3 +200,77 @@ def test_update_and_delete_of_a_row_deleted_meanwhile_are_404(sqla, notes):
     assert "after_update" not in sent
     assert "after_delete" not in sent
     assert sqla.count("race_note") == 0
+
+
+# -- messages: values in JSON, conflicts by the field clients write ----------------------
+
+
+@pytest.fixture
+def library(sqla):
+    db = sqla.db
+
+    class Writer(db.Model):
+        __tablename__ = "msg_writer"
+        id = db.Column(db.Integer, primary_key=True)
+        name = db.Column(db.String(40), nullable=False)
+
+    class Volume(db.Model):
+        __tablename__ = "msg_volume"
+        id = db.Column(db.Integer, primary_key=True)
+        book_title = db.Column("title", db.String(40), nullable=False, unique=True)
+        writer_id = db.Column(db.Integer, db.ForeignKey(Writer.id), nullable=False)
+        writer = db.relationship(Writer)
+
+    class WriterResource(ModelResource):
+        class Meta:
+            model = Writer
+            name = "writer"
+
+    class VolumeResource(ModelResource):
+        class Meta:
+            model = Volume
+            name = "volume"
+
+        class Schema:
+            writer = fields.ToOne("writer")
+            title = fields.String(attribute="book_title")
+
+    sqla.api.add_resource(WriterResource)
+    sqla.api.add_resource(VolumeResource)
+    sqla.create_all()
+    return WriterResource, Volume
+
+
+def test_a_missing_reference_is_named_in_json(sqla, library):
+    response = sqla.post("/volume", json={"title": "T", "writer": {"$ref": "/writer/abc"}})
+    assert response.status_code == 400
+    assert (
+        response.get_json()["errors"][0]["message"]
+        == 'writer {"$ref": "/writer/abc"} does not exist'
+    )
+
+
+def test_a_conflict_in_another_resource_names_its_field(sqla, library):
+    writer_resource, volume = library
+    sqla.post("/writer", json={"name": "First"})
+    assert (
+        sqla.post("/volume", json={"title": "Taken", "writer": {"$ref": "/writer/1"}}).status_code
+        == 200
+    )
+
+    def first_volume(sender, item, **kwargs):
+        # a write spanning resources: every new writer gets a volume
+        sqla.db.session.add(volume(book_title="Taken", writer=item))
+
+    signals.after_create.connect(first_volume, sender=writer_resource)
+    try:
+        response = sqla.post("/writer", json={"name": "Second"})
+    finally:
+        signals.after_create.disconnect(first_volume, sender=writer_resource)
+    assert response.status_code == 409, response.get_json()
+    body = response.get_json()
+    assert body["message"] == "A volume with this title already exists"
+    assert body["errors"] == [
+        {"path": [], "validationOf": {"unique": ["title"]}, "resource": "volume"}
+    ]
+    assert sqla.count("msg_writer") == 1

@@ -303,12 +303,33 @@ def error_for_fields(kind: str, keys: list[str], debug: dict[str, Any]) -> Potio
 
 
 def error_for_other_table(
-    table: str, kind: str, columns: list[str], debug: dict[str, Any]
+    table: str,
+    kind: str,
+    columns: list[str],
+    debug: dict[str, Any],
+    *,
+    name: str | None = None,
+    keys: list[str] | None = None,
 ) -> PotionException:
-    """The answer when a write to another table (a link table, a child's foreign key) fails.
+    """The answer when a write to another table (a link table, another resource's) fails.
 
-    A duplicate there is a 409, anything else a 400; both name ``table`` and its ``columns``.
+    A duplicate there is a 409, anything else a 400.  When a resource serves that
+    table the answer names it and its fields as clients write them (``name``,
+    ``keys``: "A book with this title already exists"); a table no resource
+    serves is named with its columns.
     """
+    if name is not None and keys is not None:
+        fields = ", ".join(keys) or "value"
+        if kind == "unique":
+            return DuplicateKey(
+                f"A {name} with this {fields} already exists",
+                errors=[{"path": [], "validationOf": {"unique": keys}, "resource": name}],
+                debug_info=debug,
+            )
+        return IntegrityViolation(
+            [{"path": [], "validationOf": {kind: keys}, "resource": name}],
+            message=f"The database refused the write of a {name}: {fields}",
+        )
     what = f"{table}.{', '.join(columns)}" if columns else table
     if kind == "unique":
         return DuplicateKey(

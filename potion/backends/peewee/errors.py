@@ -98,10 +98,24 @@ class ErrorsMixin(PeeweeBase):
         kind, columns = classify_integrity_error(orig, dialect, _constraints(model))
         if model is not self.model:
             # a write to another table (a link table, a child's foreign key)
+            serving = self._resource_of_model(model)
+            if serving is not None:
+                keys = [serving.manager._field_key(model, c) for c in columns]
+                return error_for_other_table(
+                    model._meta.table_name, kind, columns, debug, name=serving.meta.name, keys=keys
+                )
             return error_for_other_table(model._meta.table_name, kind, columns, debug)
         if kind == "foreign_key" and not columns and item is not None:
             columns = _dangling_columns(model, item)
         return error_for_fields(kind, [self._field_key(model, c) for c in columns], debug)
+
+    def _resource_of_model(self, model: Any) -> Any:
+        """The resource of this resource's Api serving ``model``."""
+        api = getattr(self.resource, "api", None)
+        for resource in getattr(api, "resources", {}).values():
+            if isinstance(resource.manager, ErrorsMixin) and resource.manager.model is model:
+                return resource
+        return None
 
     def _referencing_guess(self) -> str:
         tables = sorted({m._meta.table_name for m in self.model._meta.backrefs.values()})

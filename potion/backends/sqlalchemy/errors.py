@@ -120,6 +120,12 @@ class ErrorsMixin(SQLAlchemyBase):
                 }
                 if set(columns) & pointing:
                     return error_for_referenced_item(name, written.name, debug)
+            serving = self._resource_of_table(written_name)
+            if serving is not None:
+                keys = [serving.manager._field_key(c) for c in columns]
+                return error_for_other_table(
+                    written_name, kind, columns, debug, name=serving.meta.name, keys=keys
+                )
             return error_for_other_table(written_name, kind, columns, debug)
 
         if kind == "foreign_key" and (
@@ -131,6 +137,17 @@ class ErrorsMixin(SQLAlchemyBase):
         if kind == "foreign_key" and not columns:
             columns = self._dangling_columns(exc)
         return error_for_fields(kind, [self._field_key(c) for c in columns], debug)
+
+    def _resource_of_table(self, table_name: str) -> Any:
+        """The resource of this resource's Api whose model is stored in ``table_name``."""
+        api = getattr(self.resource, "api", None)
+        for resource in getattr(api, "resources", {}).values():
+            manager = resource.manager
+            if isinstance(manager, ErrorsMixin):
+                table: Any = manager.mapper.local_table
+                if table.name == table_name:
+                    return resource
+        return None
 
     def _dangling_columns(self, exc: sa_exc.IntegrityError) -> list[str]:
         """The foreign keys of a failed write that point nowhere (SQLite does not say)."""
