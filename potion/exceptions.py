@@ -46,15 +46,14 @@ class PotionException(Exception):
             "status": self.status_code,
         }
 
-    def headers(self) -> dict[str, str] | None:
-        """Extra response headers (``Retry-After`` of a 503, ...); None by default."""
-        return None
+    #: Extra response headers (``Retry-After`` of a 503, ``WWW-Authenticate`` of a 401).
+    headers: dict[str, str] = {}
 
     def get_response(self) -> Any:
-        """A Flask response with the body of :meth:`as_dict`, the status and :meth:`headers`."""
+        """A Flask response with the body of :meth:`as_dict`, the status and ``headers``."""
         from .encoding import json_response
 
-        return json_response(self.as_dict(), self.status_code, self.headers())
+        return json_response(self.as_dict(), self.status_code, dict(self.headers) or None)
 
 
 class ItemNotFound(PotionException):
@@ -226,11 +225,8 @@ class StoreUnavailable(PotionException):
     """
 
     status_code = 503
-    #: Seconds the client is asked to wait before retrying (``Retry-After``).
-    retry_after: int = 5
+    #: ``Retry-After``: the seconds the client is asked to wait before retrying.
+    headers = {"Retry-After": "5"}
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or "The database is unavailable")
-
-    def headers(self) -> dict[str, str]:
-        return {"Retry-After": str(self.retry_after)}
