@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable, Iterable
 
@@ -135,21 +136,16 @@ class Api:
         self.endpoints.add(full_endpoint)
         view = self._decorate(app, view, schema_route)
         path = self.prefix + rule
-        app.add_url_rule(
-            path, full_endpoint, view, methods=[method], provide_automatic_options=False
-        )
+        methods = [method]
         if (app, path) not in self._options_paths:
-            # one OPTIONS answer per URL, listing the methods of every route there
+            # the first route at a URL answers OPTIONS for all of them (outside the
+            # Api's decorators: a CORS preflight carries no credentials)
             self._options_paths.add((app, path))
-            options_endpoint = full_endpoint + "__options"
-            self.endpoints.add(options_endpoint)
-            app.add_url_rule(
-                path,
-                options_endpoint,
-                _options_view,
-                methods=["OPTIONS"],
-                provide_automatic_options=False,
-            )
+            methods.append("OPTIONS")
+            view = _answering_options(view)
+        app.add_url_rule(
+            path, full_endpoint, view, methods=methods, provide_automatic_options=False
+        )
 
     def _decorate(
         self, app: Flask, view: Callable[..., Any], schema_route: bool
@@ -244,16 +240,20 @@ class Api:
         return first in self.resources or first == "schema"
 
 
-def _options_view(**kwargs: Any) -> Response:
-    """``OPTIONS``: 204 with an ``Allow`` header naming the URL's methods; no body.
+def _answering_options(view: Callable[..., Any]) -> Callable[..., Any]:
+    """``view``, answering ``OPTIONS`` itself: 204 with the URL's methods in ``Allow``."""
 
-    Not decorated with the Api's decorators, so a CORS preflight needs no login.
-    """
-    adapter = request_ctx.url_adapter
-    allowed = adapter.allowed_methods() if adapter is not None else ["OPTIONS"]
-    response = Response(status=204, headers={"Allow": ", ".join(sorted(allowed))})
-    del response.headers["Content-Type"]
-    return response
+    def answer(**kwargs: Any) -> Any:
+        if request.method == "OPTIONS":
+            adapter = request_ctx.url_adapter
+            allowed = adapter.allowed_methods() if adapter is not None else ["OPTIONS"]
+            response = Response(status=204, headers={"Allow": ", ".join(sorted(allowed))})
+            del response.headers["Content-Type"]
+            return response
+        return view(**kwargs)
+
+    functools.update_wrapper(answer, view)
+    return answer
 
 
 def _handle_error(error: Exception) -> Any:

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+
+import pytest
 
 from .library import seed
 
@@ -53,3 +56,41 @@ def test_a_total_that_is_a_multiple_of_per_page_ends_on_a_full_page(client, stor
     third = client.get("/book", query_string={"per_page": 10, "page": 3})
     assert third.status_code == 404
     assert third.is_json
+
+
+def test_writes_to_an_item_deleted_meanwhile_are_404_without_after_signals(client, store):
+    from potion import signals
+    from potion.exceptions import ItemNotFound
+
+    ids = seed(client)
+    book_id = ids["books"]["Descent of Man"]
+    manager = store.resources["book"].manager
+    stale = manager.read(manager.id_field.convert_url_value(book_id))  # held by one request ...
+
+    def other_request() -> None:  # ... deleted by another, with a session of its own
+        with store.app.app_context():
+            statuses.append(store.app.test_client().delete(f"/book/{book_id}").status_code)
+
+    statuses: list[int] = []
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    thread.join(30)
+    assert statuses == [204]
+    sent: list[str] = []
+
+    def after(sender, **kwargs):
+        sent.append("after")
+
+    signals.after_update.connect(after)
+    signals.after_delete.connect(after)
+    try:
+        with pytest.raises(ItemNotFound):
+            manager.update(stale, {"year": 1900})
+        with pytest.raises(ItemNotFound):
+            manager.delete(stale)
+    finally:
+        signals.after_update.disconnect(after)
+        signals.after_delete.disconnect(after)
+    assert sent == []
+    assert book_id not in [str(row["id"]) for row in store.rows("book")]
+    assert client.delete(f"/book/{book_id}").status_code == 404
