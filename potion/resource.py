@@ -7,6 +7,7 @@ import inspect
 from typing import Any, ClassVar
 
 from . import fields
+from .adapters import item_schema
 from .instances import Instances
 from .routes import ItemRoute, Route, RouteSet
 from .schema import FieldSet, ResourceBound, Schema
@@ -57,13 +58,23 @@ class ResourceMeta(type):
             for key, value in _own(klass, "Schema").items():
                 if isinstance(value, fields.Raw):
                     declared[key] = value
+        # A schema of another library (``Meta.marshmallow_schema``), converted once;
+        # the inner Schema's fields replace converted ones of the same name.
+        schema = item_schema(meta, cls)
+        if schema is None:
+            schema = FieldSet()
+        elif meta.get("include_fields") is None:
+            meta["include_fields"] = ()  # the adapted schema is the whole declaration
+        declared = {**schema.fields, **declared}
         for key in meta.get("read_only_fields") or ():
             if key in declared:
                 declared[key] = _with_io(declared[key], "r")
         for key in meta.get("write_only_fields") or ():
             if key in declared:
                 declared[key] = _with_io(declared[key], "w")
-        cls.schema = FieldSet(declared, required_fields=meta.get("required_fields")).bind(cls)
+        schema.fields = declared
+        schema.required.update(meta.get("required_fields") or ())
+        cls.schema = schema.bind(cls)
 
         cls.routes = _collect_routes(cls, mro)
         cls.route_sets = {}

@@ -259,8 +259,18 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self._ensure_plan()
         if self._row_columns is None:
             return self.read(id)
-        params = {"potion_id": self._key(id)}
-        row = self._by_client_id(lambda: self.session.execute(self._item_statement, params).first())
+        key = self._key(id)
+        statement = self._item_statement
+        if not self._id_checked:  # the database may refuse the value: guarded, in the session
+            params = {"potion_id": key}
+            row = self._by_client_id(lambda: self.session.execute(statement, params).first())
+        else:
+            reader, owned = self._reader(statement)
+            try:
+                row = reader.execute(statement, {"potion_id": key}).first()
+            finally:
+                if owned:
+                    reader.close()
         if row is None:
             raise ItemNotFound(self.resource, id=id)
         return row
@@ -361,15 +371,27 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
         count, select = statements
         params = {"potion_id": self._key(id)}
-        session = self.session
-        total = self._by_client_id(lambda: session.execute(count, params).scalar())
-        if total is None:
-            raise ItemNotFound(self.resource, id=id)
-        if page > 1 and (page - 1) * per_page >= total:
-            raise PageNotFound()
-        params["potion_limit"] = per_page
-        params["potion_offset"] = (page - 1) * per_page
-        return Pagination(session.execute(select, params).all(), page, per_page, int(total))
+        if not self._id_checked:  # the database may refuse the value: guarded, in the session
+            session = self.session
+            total = self._by_client_id(lambda: session.execute(count, params).scalar())
+            reader, owned = session, False
+        else:
+            reader, owned = self._reader(count)
+            total = None
+        try:
+            if self._id_checked:
+                total = reader.execute(count, params).scalar()
+            if total is None:
+                raise ItemNotFound(self.resource, id=id)
+            if page > 1 and (page - 1) * per_page >= total:
+                raise PageNotFound()
+            params["potion_limit"] = per_page
+            params["potion_offset"] = (page - 1) * per_page
+            rows = reader.execute(select, params).all()
+        finally:
+            if owned:
+                reader.close()
+        return Pagination(rows, page, per_page, int(total))
 
     def _relation_page_statements(self, attribute: str, target_resource: Any) -> Any:
         """``(count, page)`` statements of a relation by the parent's id, or None."""
