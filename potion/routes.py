@@ -419,9 +419,15 @@ class ItemAttributeRoute(RouteSet):
 
 
 def _for_output(resource: Any, item: Any) -> Any:
-    """``item`` as the resource's manager formats it (see ``Manager.for_output``)."""
+    """``item`` as the resource's manager formats it (see ``Manager.for_output``);
+    ``ItemNotFound`` when the item was deleted meanwhile."""
     for_output = getattr(resource.manager, "for_output", None)
-    return item if for_output is None else for_output(item)
+    if for_output is None:
+        return item
+    output = for_output(item)
+    if output is None:
+        raise ItemNotFound(resource, id=resource.manager.get_id(item))
+    return output
 
 
 class _BareValue(Schema):

@@ -52,6 +52,18 @@ def _record_deleted_rows(
         watched[1].append(cursor.rowcount)
 
 
+class _Stored:
+    """An item as a response formats it after a write: the columns the schema reads,
+    as stored; any other attribute (a route's own field) is the item's."""
+
+    def __init__(self, row: Any, item: Any) -> None:
+        self.__dict__.update(row._mapping)
+        self.__dict__["_potion_item"] = item
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_potion_item"], name)
+
+
 class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     """Manager for Flask-SQLAlchemy models."""
 
@@ -202,6 +214,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                 eager.append(orm.selectinload(getattr(self.model, attribute)))
         self._eager = eager
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
+        self._row_keys = frozenset(needed)
         self._item_statement: Any = (
             sa.select(*self._row_columns).where(self._id_instrumented == sa.bindparam("potion_id"))
             if self._row_columns is not None
@@ -290,15 +303,41 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             raise ItemNotFound(self.resource, id=id)
         return row
 
+    def get_id(self, item: Any) -> Any:
+        """The item's id; from its identity when the id is the primary key, so that an
+        item a commit expired is not loaded again just for its id."""
+        if self.id_column.primary_key and len(self.mapper.primary_key) == 1:
+            state = sa.inspect(item, raiseerr=False)
+            identity = getattr(state, "identity", None)
+            if identity is not None:
+                return identity[0]
+        return super().get_id(item)
+
     def for_output(self, item: Any) -> Any:
-        """``item``, loaded: a row deleted since it was written is an ``ItemNotFound``."""
+        """``item``, or a row of the columns the schema reads when the item would be
+        loaded again to format it (a commit expired it): one statement either way,
+        without building ORM state.  ``None`` when the item no longer exists."""
+        self._ensure_plan()
+        statement = self._item_statement
+        if statement is None or not (
+            self.id_column.primary_key and len(self.mapper.primary_key) == 1
+        ):
+            return item
         state = sa.inspect(item, raiseerr=False)
-        if state is not None and self.id_attribute in state.expired_attributes:
-            try:
-                getattr(item, self.id_attribute)  # loads the expired columns, as formatting would
-            except orm.exc.ObjectDeletedError:
-                raise ItemNotFound(self.resource, id=self._identity(state)) from None
-        return item
+        if (
+            state is None
+            or not state.persistent
+            or state.identity is None
+            or not self._row_keys & state.unloaded
+        ):
+            return item
+        reader, owned = self._reader(statement)
+        try:
+            row = reader.execute(statement, {"potion_id": state.identity[0]}).first()
+        finally:
+            if owned:
+                reader.close()
+        return None if row is None else _Stored(row, item)
 
     def _key(self, id: Any) -> Any:
         """A client's id as the id column stores it; ``ItemNotFound`` when it cannot be one."""
