@@ -36,7 +36,7 @@ def test_a_project_without_apps_serves_auth():
     assert project.api.title == "project"
     assert {"auth", "user", "role"} <= set(project.api.resources)
     assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/api/schema"
-    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"] == {"pool_pre_ping": True}
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert app.test_client().get("/api/schema").status_code == 200
 
 
