@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ..schema import ResourceBound
+from ..schema import ResourceBound, route_prefix_of
 from .base import Raw, get_value
 from .containers import Array
 
@@ -178,7 +178,7 @@ class Inline(_TargetMixin, Raw):
             # The item schema refers to itself: "#" is the root of whichever item
             # schema (create or update) is being validated, so no recursion.
             return {"$ref": "#"}, {"$ref": "#"}
-        read = {"$ref": f"{target.route_prefix}/schema"}
+        read = {"$ref": f"{route_prefix_of(target)}/schema"}
         return read, target.schema.update if self.patchable else target.schema.create
 
     def format(self, value: t.Any) -> t.Any:
@@ -218,18 +218,21 @@ class ItemUri(_TargetMixin, Raw):
         super().__init__(self._uri_schema, io="r", attribute=attribute)
 
     def _uri_schema(self) -> dict[str, t.Any]:
-        prefix = re.escape(self.target.route_prefix)
+        prefix = re.escape(route_prefix_of(self.target))
         return {"type": "string", "pattern": f"^{prefix}\\/[^/]+$"}
 
     def output(self, key: str, obj: t.Any) -> t.Any:
         item_id = get_value(self.attribute or "id", obj, None)
-        return f"{self.target.route_prefix}/{item_id}"
+        prefix = self.target.route_prefix
+        if prefix is None:
+            prefix = route_prefix_of(self.target)
+        return f"{prefix}/{item_id}"
 
     def convert(self, instance: t.Any, validate: bool = True) -> t.Any:
         if validate:
             self.request_validator.validate(instance)
         target = self.target
-        raw_id = instance[len(target.route_prefix) + 1 :]
+        raw_id = instance[len(route_prefix_of(target)) + 1 :]
         try:
             return target.manager.id_field.convert_url_value(raw_id)
         except (TypeError, ValueError):

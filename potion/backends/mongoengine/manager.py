@@ -85,7 +85,6 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         self.model = model
         if not resource._names_itself:
             meta.name = model._get_collection_name()
-            resource.route_prefix = "/" + meta.name
         pk_name = model._meta["id_field"]
         self.id_attribute = meta.get("id_attribute") or pk_name
         self._id_is_pk = self.id_attribute in (pk_name, "pk")

@@ -49,7 +49,6 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
         model_meta = model._meta
         if not getattr(resource, "_names_itself", False):
             meta.name = model_meta.table_name
-            resource.route_prefix = "/" + meta.name
 
         id_attribute = meta.get("id_attribute")
         if id_attribute:

@@ -34,7 +34,6 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self.mapper: orm.Mapper[Any] = sa.inspect(model)
         if not resource._names_itself and getattr(model, "__tablename__", None):
             meta.name = model.__tablename__
-            resource.route_prefix = "/" + meta.name
 
         primary_key = self.mapper.primary_key
         id_attribute = meta.get("id_attribute")
