@@ -9,7 +9,7 @@ from ..schema import ResourceBound, route_prefix_of
 from .base import Raw, get_value
 from .containers import Array
 
-__all__ = ["ToOne", "ToMany", "Inline", "ItemType", "ItemUri"]
+__all__ = ["ToOne", "ToMany", "Inline", "ItemType", "ItemUri", "ResourceReference"]
 
 
 def resource_for_model(model: t.Any, referrer: t.Any) -> t.Any:
@@ -35,14 +35,15 @@ def resource_for_model(model: t.Any, referrer: t.Any) -> t.Any:
     )
 
 
-class _ResourceReference:
+class ResourceReference:
     """Resolves a resource given as class, registered name, ``module.Class``, ``self``,
     or a model class (the resource whose ``Meta.model`` it is, on the same Api)."""
 
     def __init__(self, value: t.Any) -> None:
         self.value = value
 
-    def resolve(self, binding: t.Any) -> t.Any:
+    def resolve(self, binding: t.Any = None) -> t.Any:
+        """The resource class, looked up from ``binding`` (the referring resource)."""
         value = self.value
         if value == "self" or value is None:
             if binding is None:
@@ -70,9 +71,12 @@ class _ResourceReference:
         raise TypeError(f"Cannot resolve a resource from {value!r}")
 
 
+_ResourceReference = ResourceReference
+
+
 class _TargetMixin(ResourceBound):
     def _init_target(self, resource: t.Any) -> None:
-        self._reference = _ResourceReference(resource)
+        self._reference = ResourceReference(resource)
         self._target: t.Any = None
 
     @property

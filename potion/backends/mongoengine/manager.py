@@ -16,6 +16,7 @@ from ...filters import NO_MATCH
 from ...natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ...pagination import Pagination
 from .. import Manager
+from . import filters as mongo_filters
 from .base import (
     _REFERENCE_FIELDS,
     LOADED,
@@ -63,6 +64,8 @@ def _is_document_class(model: Any) -> bool:
 
 class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
     """Serves a ModelResource whose ``Meta.model`` is a MongoEngine ``Document``."""
+
+    FILTERS_BY_TYPE = mongo_filters.FILTERS_BY_TYPE
 
     unsupported: dict[str, str] = {
         "transaction_isolation": (

@@ -7,11 +7,12 @@ from typing import Any
 
 import peewee
 
-from ... import fields, filters
+from ... import fields
 from ...exceptions import ItemNotFound, PageNotFound
 from ...pagination import Pagination
 from .. import RelationalManager
 from ..sqlerrors import error_for_unremovable_child
+from . import filters as peewee_filters
 from .errors import ErrorsMixin
 from .inference import _ModelToOne, _OrderedToMany, field_for_peewee_field
 from .prefetch import PrefetchMixin
@@ -35,10 +36,7 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
     """
 
     #: UUIDs are stored as hex on SQLite and MariaDB: only (in)equality makes sense.
-    FILTERS_BY_TYPE = {
-        **filters.FILTERS_BY_TYPE,
-        fields.UUID: (filters.EqualFilter, filters.NotEqualFilter, filters.InFilter),
-    }
+    FILTERS_BY_TYPE = peewee_filters.FILTERS_BY_TYPE
 
     # -- set-up ------------------------------------------------------------------
 
