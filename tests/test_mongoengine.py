@@ -313,7 +313,7 @@ def test_fields_are_inferred_from_the_document(client: Any) -> None:
     assert properties["contact"] == {"type": ["string", "null"], "format": "email"}
     assert properties["homepage"] == {"type": ["string", "null"], "format": "uri"}
     assert properties["ref_uuid"]["minLength"] == 36
-    assert properties["extra"] == {"type": "object"}
+    assert properties["extra"] == {"type": "object", "default": {}}
     assert properties["origin"] == {
         "type": ["object", "null"],
         "properties": {

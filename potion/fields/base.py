@@ -102,8 +102,9 @@ class Raw(Schema, ResourceBound):
             if value is not None:
                 schema[key] = value
         default = self.default
-        if default is not None and not callable(default):
-            schema["default"] = self.format(default)
+        if default is not None:
+            # a callable default is called: the schema shows the value it gives now
+            schema["default"] = self.format(default() if callable(default) else default)
         if response and self.io == "r":
             schema["readOnly"] = True
         return schema
