@@ -119,6 +119,8 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
                 continue
             if (include is not None and name not in include) or name in exclude:
                 continue
+            if _is_reference(model_field):
+                continue  # a reference is a field only when the resource declares it
             field = infer_field(model_field)
             if field is None:
                 continue

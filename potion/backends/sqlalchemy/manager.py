@@ -82,15 +82,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                 continue
             if not isinstance(column, sa.Column):
                 continue  # a column_property over an expression
-            default, fills_itself = _column_default(column)
             if column.primary_key:
-                table: Any = self.mapper.local_table
-                if fills_itself or column is table.autoincrement_column:
-                    continue  # the store numbers it: only $uri / $id show it
-                io = "rc"  # given by the client once, never changed
-            else:
-                io = "rw"
-            io = "r" if key in read_only else "w" if key in write_only else io
+                continue  # the item's $uri / $id; declare a field to let clients set it
+            default, fills_itself = _column_default(column)
+            io = "r" if key in read_only else "w" if key in write_only else "rw"
             field = field_for_column(column, io=io, nullable=bool(column.nullable), default=default)
             if field is None:
                 continue  # no JSON form: the resource may declare a field for it
