@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Flask
 
 from potion import Api, ModelResource, Relation, fields
 
 from .workload import Author, Book, Workload, configure_app
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_server"]
 
 
 def create_app(workload: Workload) -> Flask:
@@ -33,3 +35,9 @@ def create_app(workload: Workload) -> Flask:
     api.add_resource(AuthorResource)
     api.add_resource(BookResource)
     return app
+
+
+def create_server(workload: Workload) -> Any:
+    from .contestants import flask_sqlalchemy_server
+
+    return flask_sqlalchemy_server(create_app(workload))

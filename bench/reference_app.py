@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .workload import Author, Book, Workload, configure_app, db
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_server"]
 
 _AUTHOR_REF = re.compile(r"^/author/(\d+)$")
 
@@ -150,3 +150,9 @@ def create_app(workload: Workload) -> Flask:
         return response
 
     return app
+
+
+def create_server(workload: Workload) -> Any:
+    from .contestants import flask_sqlalchemy_server
+
+    return flask_sqlalchemy_server(create_app(workload))

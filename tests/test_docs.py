@@ -30,6 +30,7 @@ EXAMPLE_PAGES = [
     "schema.md",
     "signals.md",
     "errors.md",
+    "authentication.md",
 ]
 
 _FENCE = re.compile(

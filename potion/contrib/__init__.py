@@ -1,0 +1,4 @@
+"""Optional applications built on Potion's public API (auth, admin, ...).
+
+The core never imports anything from here.
+"""
