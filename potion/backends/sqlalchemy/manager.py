@@ -8,12 +8,14 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
+from sqlalchemy.orm.util import LoaderCriteriaOption
 
 from ... import fields, filters
 from ...exceptions import ItemNotFound, PageNotFound
 from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
 from .. import RelationalManager
+from .collections import QueryToMany, add_child, is_query_only, replace_children
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
@@ -59,6 +61,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self._import_columns(resource, meta)
         self._add_identity_fields(resource, meta)
         self._find_foreign_keys(resource)
+        self._wrap_query_only_collections(resource)
         self._planned = False
 
     # -- set-up ------------------------------------------------------------------
@@ -112,6 +115,14 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             self._fk_fields[fk_key] = key
             self._fk_candidates.append((field, fk_key, remote))
 
+    def _wrap_query_only_collections(self, resource: Any) -> None:
+        """ToMany fields over dynamic or write-only relationships read through a query."""
+        for key, field in list(resource.schema.fields.items()):
+            if isinstance(field, fields.ToMany) and is_query_only(
+                self.mapper, field.attribute or key
+            ):
+                resource.schema.set(key, QueryToMany.wrap(field, self))
+
     def _ensure_plan(self) -> None:
         """Work out, once all resources are known, how the built-in reads run."""
         if not self._planned:
@@ -161,12 +172,19 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                     needed.append(attribute)
                 continue
             row_mode = False
-            if attribute in self.mapper.relationships:
+            if attribute in self.mapper.relationships and not is_query_only(self.mapper, attribute):
                 eager.append(orm.selectinload(getattr(self.model, attribute)))
         self._eager = eager
+        options = list(resource.meta.get("query_options") or ())
+        # Criteria (with_loader_criteria) narrow every statement, counts and rows
+        # included; loader options shape the ORM objects of entity queries.
+        self._criteria = [o for o in options if isinstance(o, LoaderCriteriaOption)]
+        self._loader_options = [o for o in options if not isinstance(o, LoaderCriteriaOption)]
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
         self._item_statement: Any = (
-            sa.select(*self._row_columns).where(self._id_instrumented == sa.bindparam("potion_id"))
+            sa.select(*self._row_columns)
+            .where(self._id_instrumented == sa.bindparam("potion_id"))
+            .options(*self._criteria)
             if self._row_columns is not None
             else None
         )
@@ -212,7 +230,12 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             key = self.coerce_id(id)
         except (TypeError, ValueError):
             raise ItemNotFound(self.resource, id=id) from None
-        if self.id_column.primary_key and len(self.mapper.primary_key) == 1:
+        if (
+            self.id_column.primary_key
+            and len(self.mapper.primary_key) == 1
+            and not self._criteria
+            and not self._loader_options
+        ):
             try:
                 item = self.session.get(self.model, key)
             except sa_exc.DBAPIError:  # the database refused the value as an id
@@ -220,7 +243,12 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                 item = None
         else:
             query = sa.select(self.model).where(self._id_instrumented == key)
-            item = self.session.execute(query).scalars().first()
+            query = query.options(*self._criteria, *self._loader_options)
+            try:
+                item = self.session.execute(query).scalars().first()
+            except sa_exc.DBAPIError:  # the database refused the value as an id
+                self.session.rollback()
+                item = None
         if item is None:
             raise ItemNotFound(self.resource, id=id)
         return item
@@ -255,14 +283,17 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         per_page: int | None = None,
     ) -> Any:
         target = target_resource.manager
+        target._ensure_plan()
         relationship = getattr(self.model, attribute)
         condition = orm.with_parent(item, relationship)
         order, _joins = target._order_by(())  # the target's sort_attribute, then its id
         query = sa.select(target.model).where(condition).order_by(*order)
+        query = query.options(*target._criteria, *target._loader_options)
         if page is None:
             return list(self.session.execute(query).scalars())
         per_page = per_page or 20
         count = sa.select(sa.func.count()).select_from(target.model).where(condition)
+        count = count.options(*target._criteria)
         total = int(self.session.execute(count).scalar_one())
         if page > 1 and (page - 1) * per_page >= total:
             raise PageNotFound()
@@ -318,8 +349,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             or not isinstance(converters[0], (RefKey, IDKey))
         ):
             return None
+        target._ensure_plan()
         relationship = getattr(self.model, attribute)
         parent = self._id_instrumented == sa.bindparam("potion_id")
+        criteria = [*self._criteria, *target._criteria]
         # No row when the parent does not exist; otherwise its number of targets.
         count = (
             sa.select(sa.func.count(target._id_instrumented))
@@ -327,6 +360,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .outerjoin(relationship)
             .where(parent)
             .group_by(self._id_instrumented)
+            .options(*criteria)
         )
         order, _joins = target._order_by(())  # the target's sort_attribute, then its id
         select = (
@@ -335,6 +369,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .join(relationship)
             .where(parent)
             .order_by(*order)
+            .options(*criteria)
         )
         return count, _limited(select)
 
@@ -343,14 +378,52 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     def _prepare_write(self) -> None:
         self._ensure_plan()
 
+    def collection_items(self, item: Any, attribute: str, target_resource: Any = None) -> list[Any]:
+        """The items of a to-many relationship, read with a query (dynamic, write-only)."""
+        target = getattr(target_resource, "manager", None)
+        if isinstance(target, SQLAlchemyManager):
+            return list(self.relation_instances(item, attribute, target_resource))
+        relationship = getattr(self.model, attribute)
+        entity = self.mapper.relationships[attribute].mapper.class_
+        query = sa.select(entity).where(orm.with_parent(item, relationship))
+        return list(self.session.execute(query).scalars())
+
+    def _split(self, properties: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(plain, query-only collections)`` of a write's properties."""
+        plain: dict[str, Any] = {}
+        collections: dict[str, Any] = {}
+        for key, value in properties.items():
+            (collections if is_query_only(self.mapper, key) else plain)[key] = value
+        return plain, collections
+
+    def _build(self, properties: dict[str, Any]) -> Any:
+        plain, collections = self._split(properties)
+        item = super()._build(plain)
+        for key, children in collections.items():
+            replace_children(self, item, key, children, is_new=True)
+        return item
+
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """The changes that differ; query-only collections compared by their items."""
+        plain, collections = self._split(changes)
+        actual = super().changed(item, plain)
+        for key, children in collections.items():
+            current = {id(child) for child in self.collection_items(item, key)}
+            if current != {id(child) for child in children or ()}:
+                actual[key] = children
+        return {key: actual[key] for key in changes if key in actual}
+
     def _insert(self, item: Any, properties: dict[str, Any]) -> None:
         session = self.session
         session.add(item)
         session.flush()
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
-        for key, value in changes.items():
+        plain, collections = self._split(changes)
+        for key, value in plain.items():
             setattr(item, key, value)
+        for key, children in collections.items():
+            replace_children(self, item, key, children)
         self.session.flush()
 
     def _remove(self, item: Any) -> None:
@@ -363,7 +436,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     ) -> bool:
         if self._in_collection(item, attribute, target_item):
             return False
-        getattr(item, attribute).append(target_item)
+        add_child(getattr(item, attribute), target_item)
         self._flush_relation(attribute, target_resource)
         return True
 
