@@ -180,6 +180,12 @@ CONTESTANTS: list[Contestant] = [
         requests=_SAME_AS_REFERENCE,
     ),
     Contestant(
+        "marshmallow",
+        "Potion, the book declared through a marshmallow schema",
+        "bench.marshmallow_app",
+        requires=("marshmallow", "marshmallow_sqlalchemy"),
+    ),
+    Contestant(
         "floor",
         "Flask + sqlite3, no ORM",
         "bench.floor_app",

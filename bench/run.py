@@ -174,6 +174,8 @@ def machine(contestants: Sequence[Contestant]) -> dict[str, str]:
     names = {c.name for c in contestants}
     if "smorest" in names:
         distributions += ["flask-smorest", "marshmallow", "marshmallow-sqlalchemy"]
+    elif "marshmallow" in names:
+        distributions += ["marshmallow", "marshmallow-sqlalchemy"]
     if "fastapi" in names:
         distributions += ["fastapi", "starlette", "pydantic"]
     if "drf" in names:
@@ -184,6 +186,11 @@ def machine(contestants: Sequence[Contestant]) -> dict[str, str]:
         except metadata.PackageNotFoundError:
             pass
     return info
+
+
+#: The least ratio of the marshmallow-declared book resource's requests per second
+#: over the one declared with Potion fields, for the reads (R1 to R4).
+MARSHMALLOW_READ_TARGET = 0.9
 
 
 def _ratio(result: Result, name: str, other: str) -> str:
@@ -203,6 +210,8 @@ def table(results: list[Result], names: Sequence[str], timings: bool) -> str:
             head += f" {'P/ref':>6} {'target':11}"
         if "potion" in names and peers:
             head += f" {'P/peer':11}"
+        if "potion" in names and "marshmallow" in names:
+            head += f" {'mm/P':>6} {'target':11}"
     head += f"  SQL per request ({' / '.join(names)})"
     lines.append(head)
     lines.append("-" * len(head))
@@ -219,6 +228,13 @@ def table(results: list[Result], names: Sequence[str], timings: bool) -> str:
                 best = max(peers, key=r.median)
                 ratio = r.ratio("potion", best)
                 line += f" {format(ratio, '.2f') + ('' if ratio > 1 else ' MISS'):11}"
+            if "potion" in names and "marshmallow" in names:
+                ratio = r.ratio("marshmallow", "potion")
+                verdict = ""
+                if op.name.startswith("R"):
+                    target = MARSHMALLOW_READ_TARGET
+                    verdict = f">={target:.1f} " + ("ok" if ratio >= target else "MISS")
+                line += f" {ratio:6.2f} {verdict:11}"
         line += "  " + " / ".join(f"{r.sql(name):g}" for name in names)
         lines.append(line)
     return "\n".join(lines)
@@ -241,6 +257,11 @@ def check_statements(results: list[Result], names: Sequence[str]) -> list[str]:
             problems.append(
                 f"{op.name}: Potion runs {potion:g} SQL statements per request, "
                 f"the reference {r.sql('reference'):g}"
+            )
+        if "marshmallow" in names and r.sql("marshmallow") > potion:
+            problems.append(
+                f"{op.name}: the marshmallow-declared book runs {r.sql('marshmallow'):g} SQL "
+                f"statements per request, the Potion one {potion:g}"
             )
     return problems
 

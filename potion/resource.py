@@ -7,6 +7,7 @@ import inspect
 from typing import Any, ClassVar
 
 from . import fields
+from .adapters import item_schema
 from .instances import Instances
 from .routes import ItemRoute, Route, RouteSet
 from .schema import FieldSet, ResourceBound, Schema, route_prefix_of
@@ -52,6 +53,14 @@ class ResourceMeta(type):
             for key, value in _own(klass, "Schema").items():
                 if isinstance(value, fields.Raw):
                     declared[key] = value
+        # A schema of another library (``Meta.marshmallow_schema``), converted once;
+        # the inner Schema's fields replace converted ones of the same name.
+        schema = item_schema(meta, cls)
+        if schema is None:
+            schema = FieldSet()
+        elif meta.get("include_fields") is None:
+            meta["include_fields"] = ()  # the adapted schema is the whole declaration
+        declared = {**schema.fields, **declared}
         for key in meta.get("read_only_fields") or ():
             if key in declared:
                 declared[key] = _with_io(declared[key], "r")
@@ -59,10 +68,11 @@ class ResourceMeta(type):
             if key in declared:
                 declared[key] = _with_io(declared[key], "w")
         if declared or mcs.always_has_schema:
-            schema = FieldSet(declared, required_fields=meta.get("required_fields"))
+            schema.fields = declared
+            schema.required.update(meta.get("required_fields") or ())
             cls.schema = schema.bind(cls)
         else:
-            cls.schema = None
+            cls.schema = None  # a plain resource without fields
 
         cls.routes = _collect_routes(cls, mro)
         cls.route_sets = {}

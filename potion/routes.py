@@ -17,6 +17,7 @@ from flask import current_app, request
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import fields as field_types
+from .adapters import route_schema
 from .encoding import json_response
 from .exceptions import InvalidReference, ItemNotFound, RequestTooLarge
 from .instances import RelationInstances
@@ -99,8 +100,11 @@ class Route:
         Defaults to ``'/' + attribute`` with ``_`` turned into ``-``.
     :param schema: request schema. A :class:`FieldSet` spreads the validated object
         into keyword arguments; any other schema passes the whole body (or query
-        string for GET) as one argument.
-    :param response_schema: formats the view's return value.
+        string for GET) as one argument.  A schema of another library that a
+        registered adapter recognises (a marshmallow schema, see
+        :mod:`potion.adapters`) is converted to a Potion schema when the route is
+        declared.
+    :param response_schema: formats the view's return value (the same kinds).
     """
 
     GET = _MethodDecorator("GET")
@@ -136,8 +140,9 @@ class Route:
         self._rel = rel
         self.title = title
         self.description = description
-        self.request_schema = schema
-        self.response_schema = response_schema
+        # a schema of another library (marshmallow) becomes a Potion schema here, once
+        self.request_schema = route_schema(schema)
+        self.response_schema = route_schema(response_schema)
         self.format_response = format_response
         self.success_code = success_code
         self._parent: Route | None = None
@@ -220,7 +225,7 @@ class Route:
             if parameter.default is not inspect.Parameter.empty and annotation.default is None:
                 annotation.default = parameter.default
             arguments[name] = annotation
-        returns = annotations.get("return")
+        returns = route_schema(annotations.get("return"))
         if isinstance(returns, type) and issubclass(returns, field_types.Raw):
             returns = returns()
         if arguments or (returns is not None and isinstance(returns, Schema)):

@@ -264,10 +264,11 @@ class FieldSet(Schema, ResourceBound):
         """``format`` as one function, compiled from the readable fields once."""
         formatter = self._formatter
         if formatter is None:
-            formatter = self._formatter = self._compile_formatter()
+            formatter = self._formatter = self.compile_formatter()
         return formatter
 
-    def _compile_formatter(self) -> Callable[[Any], dict[str, Any]]:
+    def compile_formatter(self) -> Callable[[Any], dict[str, Any]]:
+        """Build the formatting function (once); a subclass may wrap what this returns."""
         plan = [(key, f.output_function(key)) for key, f in self.fields.items() if "r" in f.io]
 
         def format_item(item: Any) -> dict[str, Any]:
@@ -294,8 +295,25 @@ class FieldSet(Schema, ResourceBound):
             instance = {} if not self._required("c" if kind != "update" else "u") else None
         if validate:
             self.validator(kind).validate(instance)
+        result, errors = self.convert_fields(instance, kind)
+        if errors:
+            raise errors[0] if len(errors) == 1 else ValidationError(_joined(errors))
+        return result
+
+    def convert_fields(
+        self, instance: dict[str, Any], kind: str
+    ) -> tuple[dict[str, Any], list[ValidationError]]:
+        """Convert each field of a validated ``instance``: ``(result, errors)``.
+
+        ``kind`` is ``create``, ``update`` or ``request`` (a route's arguments).  A
+        field whose conversion fails (a value the JSON Schema cannot rule out) is
+        left out of the result; its error, with the key prepended to each path, is
+        collected so that one response lists every field's problem.  Subclasses may
+        add steps around it (see :mod:`potion.adapters`).
+        """
         io = "u" if kind == "update" else "c"
         result: dict[str, Any] = {}
+        errors: list[ValidationError] = []
         for key, field in self.fields.items():
             if io not in field.io:
                 continue
@@ -312,14 +330,18 @@ class FieldSet(Schema, ResourceBound):
                 result[attribute] = default() if callable(default) else _copy(default)
                 continue
             try:
-                result[attribute] = field.convert(value, validate=False)
+                result[attribute] = self.convert_value(field, value)
             except ItemNotFound as exc:
                 raise InvalidReference([key], value, exc.resource.meta.name) from None
             except ValidationError as exc:
                 for error in exc.errors:
                     error["path"] = [key, *error.get("path", [])]
-                raise
-        return result
+                errors.append(exc)
+        return result, errors
+
+    def convert_value(self, field: Raw, value: Any) -> Any:
+        """One field's value, already validated, as Python (``field.convert``)."""
+        return field.convert(value, validate=False)
 
     def parse_request(self, request: Request) -> dict[str, Any]:
         """Keyword arguments of a route: query string for GET, else the JSON body."""
@@ -333,6 +355,10 @@ class FieldSet(Schema, ResourceBound):
 
     def format_response(self, data: Any) -> Any:
         return self.format(data)
+
+
+def _joined(errors: list[ValidationError]) -> list[dict[str, Any]]:
+    return [error for exc in errors for error in exc.errors]
 
 
 def _copy(value: Any) -> Any:

@@ -30,6 +30,8 @@ EXAMPLE_PAGES = [
     "schema.md",
     "signals.md",
     "errors.md",
+    "marshmallow.md",
+    "client.md",
     "authentication.md",
 ]
 

@@ -1,4 +1,5 @@
-"""Imports: ``import potion`` stays free of every ORM, and Flask-Potion's import paths
+"""Imports: ``import potion`` stays free of every ORM and optional extra (marshmallow), and
+Flask-Potion's import paths
 (spec §1) keep working through the ``flask_potion`` package."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import pytest
 import potion
 
 ORMS = ("sqlalchemy", "flask_sqlalchemy", "peewee", "mongoengine", "pymongo")
+#: What ``import potion`` must not import: the ORMs and the libraries of optional extras.
+OPTIONAL = ORMS + ("marshmallow", "marshmallow_sqlalchemy")
 
 
 def run_python(code):
@@ -34,7 +37,22 @@ def test_importing_potion_imports_no_orm(statement):
         f"""
         import sys
         {statement}
-        print(",".join(m for m in {ORMS!r} if m in sys.modules))
+        print(",".join(m for m in {OPTIONAL!r} if m in sys.modules))
+        """
+    )
+    assert output.strip() == ""
+
+
+@pytest.mark.parametrize(
+    "statement", ["import potion", "import flask_potion", "from potion import *"]
+)
+def test_importing_potion_imports_no_client(statement):
+    # potion.client is the optional extra potion[client]: the server side never loads it
+    output = run_python(
+        f"""
+        import sys
+        {statement}
+        print(",".join(m for m in ("potion.client", "requests", "httpx") if m in sys.modules))
         """
     )
     assert output.strip() == ""
@@ -67,7 +85,7 @@ def test_a_memory_api_runs_without_any_orm():
         assert client.post("/note", json={{"text": "hi"}}).status_code == 200
         assert client.get("/note/1/shout").json == "HI"
         assert client.get("/schema").status_code == 200
-        print(",".join(m for m in {ORMS!r} if m in sys.modules))
+        print(",".join(m for m in {OPTIONAL!r} if m in sys.modules))
         """
     )
     assert output.strip() == ""

@@ -24,6 +24,9 @@ def normalize_io(io: str) -> str:
     return "".join(sorted(result, key="cru".index))
 
 
+_ABSENT: t.Any = object()
+
+
 def get_value(key: str, obj: t.Any, default: t.Any) -> t.Any:
     """``obj[key]`` for mappings, else ``getattr(obj, key)``; ``default`` if absent."""
     if isinstance(obj, dict):
@@ -33,9 +36,6 @@ def get_value(key: str, obj: t.Any, default: t.Any) -> t.Any:
     if value is _ABSENT:
         return default() if callable(default) else default
     return value
-
-
-_ABSENT = object()
 
 
 class Raw(Schema, ResourceBound):
@@ -54,6 +54,12 @@ class Raw(Schema, ResourceBound):
     json_type: str | None = None
     #: Not required on create even without a default (the data store fills it).
     optional: bool = False
+    #: Further JSON Schema keywords (``{"minLength": 3}``) merged into the field's
+    #: read and write schemas; schema adapters put converted constraints here.
+    keywords: dict[str, t.Any] | None = None
+    #: The value output when the item has no such attribute or key (a value or a
+    #: zero-argument callable); when unset, :attr:`default`.
+    output_default: t.Any = _ABSENT
 
     def __init__(
         self,
@@ -96,6 +102,8 @@ class Raw(Schema, ResourceBound):
 
     def _finalize(self, schema: dict[str, t.Any], response: bool) -> dict[str, t.Any]:
         schema = dict(schema)
+        if self.keywords:
+            schema.update(self.keywords)
         if self.nullable:
             schema = _make_nullable(schema)
         for key, value in (("title", self.title), ("description", self.description)):
@@ -113,7 +121,13 @@ class Raw(Schema, ResourceBound):
 
     def output(self, key: str, obj: t.Any) -> t.Any:
         """The formatted value of this field on ``obj``."""
-        return self.format(get_value(self.attribute or key, obj, self.default))
+        value = get_value(self.attribute or key, obj, _ABSENT)
+        return self.format(self.missing_output() if value is _ABSENT else value)
+
+    def missing_output(self) -> t.Any:
+        """The value output for an item without this field's attribute."""
+        default = self.default if self.output_default is _ABSENT else self.output_default
+        return default() if callable(default) else default
 
     def output_function(self, key: str) -> Callable[[t.Any], t.Any]:
         """``output(key, obj)`` as a function of ``obj`` alone.
@@ -136,8 +150,7 @@ class Raw(Schema, ResourceBound):
             else:
                 value = getattr(obj, name, _ABSENT)
             if value is _ABSENT:
-                default = field.default
-                value = default() if callable(default) else default
+                value = field.missing_output()
             return value if plain else fmt(value)
 
         return output

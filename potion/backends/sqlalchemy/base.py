@@ -1,11 +1,18 @@
-"""What every part of the SQLAlchemy manager relies on: the model, its session."""
+"""What every part of the SQLAlchemy manager relies on: the model, its session, and the
+connection a built-in read runs on."""
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
+
+#: scoped session -> a session of its factory that never executes anything: it
+#: tells which engine a fresh session would choose and which events it would run
+_probes: weakref.WeakKeyDictionary[Any, orm.Session] = weakref.WeakKeyDictionary()
 
 
 class SQLAlchemyBase:
@@ -39,3 +46,37 @@ class SQLAlchemyBase:
     def _ensure_plan(self) -> None:
         """Work out how the built-in reads run (done by :class:`SQLAlchemyManager`)."""
         raise NotImplementedError
+
+    def _reader(self, statement: Any) -> tuple[Any, bool]:
+        """What a built-in read of rows executes ``statement`` on, and whether to close it.
+
+        When the request has no session yet, a connection of the engine the
+        session would choose, returned to the pool after the read: the statements
+        select columns of ORM entities, so the ORM still compiles them (the
+        discriminator of single-table inheritance, loader criteria given as
+        options), but no session is set up, flushed and closed around them.
+        When the request's session exists, the read joins its transaction and
+        sees its unflushed changes.  When the session runs ``do_orm_execute``
+        hooks (soft deletion, for example), the read goes through the session,
+        so they apply.
+        """
+        scoped = current_app.extensions["sqlalchemy"].session
+        registry = scoped.registry
+        if registry.has():
+            return self._session_reader(registry(), statement), False
+        probe = _probes.get(scoped)
+        if probe is None:
+            probe = _probes[scoped] = scoped.session_factory()
+        if not probe.dispatch.do_orm_execute:
+            bind = probe.get_bind(mapper=self.mapper, clause=statement)
+            if isinstance(bind, sa.Engine):
+                return bind.connect(), True
+        return self._session_reader(scoped(), statement), False
+
+    def _session_reader(self, session: orm.Session, statement: Any) -> Any:
+        """The session, or its connection when no ORM hook needs to see the read."""
+        if session.dispatch.do_orm_execute:
+            return session
+        if session.autoflush and (session.new or session.dirty or session.deleted):
+            session.flush()
+        return session.connection(bind_arguments={"mapper": self.mapper, "clause": statement})

@@ -261,7 +261,13 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             key = self.coerce_id(id)
         except (TypeError, ValueError):
             raise ItemNotFound(self.resource, id=id) from None
-        row = self.session.execute(self._item_statement, {"potion_id": key}).first()
+        statement = self._item_statement
+        reader, owned = self._reader(statement)
+        try:
+            row = reader.execute(statement, {"potion_id": key}).first()
+        finally:
+            if owned:
+                reader.close()
         if row is None:
             raise ItemNotFound(self.resource, id=id)
         return row
@@ -322,19 +328,25 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             params = {"potion_id": self.coerce_id(id)}
         except (TypeError, ValueError):
             raise ItemNotFound(self.resource, id=id) from None
-        session = self.session
+        reader, owned = self._reader(count)
         try:
-            total = session.execute(count, params).scalar()
-        except (sa_exc.StatementError, ValueError, TypeError):  # an id the column cannot hold
-            session.rollback()
-            total = None
-        if total is None:
-            raise ItemNotFound(self.resource, id=id)
-        if page > 1 and (page - 1) * per_page >= total:
-            raise PageNotFound()
-        params["potion_limit"] = per_page
-        params["potion_offset"] = (page - 1) * per_page
-        return Pagination(session.execute(select, params).all(), page, per_page, int(total))
+            try:
+                total = reader.execute(count, params).scalar()
+            except (sa_exc.StatementError, ValueError, TypeError):  # an id the column can't hold
+                if not owned:
+                    self.session.rollback()
+                total = None
+            if total is None:
+                raise ItemNotFound(self.resource, id=id)
+            if page > 1 and (page - 1) * per_page >= total:
+                raise PageNotFound()
+            params["potion_limit"] = per_page
+            params["potion_offset"] = (page - 1) * per_page
+            rows = reader.execute(select, params).all()
+        finally:
+            if owned:
+                reader.close()
+        return Pagination(rows, page, per_page, int(total))
 
     def _relation_page_statements(self, attribute: str, target_resource: Any) -> Any:
         """``(count, page)`` statements of a relation by the parent's id, or None."""

@@ -297,14 +297,19 @@ class QueryMixin(SQLAlchemyBase):
     ) -> Pagination:
         where, sort = tuple(where or ()), tuple(sort or ())
         count, select, params = self._page_statements(entities, where, sort, scalars)
-        session = self.session
-        total = int(session.execute(count, params).scalar_one())
-        if page > 1 and (page - 1) * per_page >= total:
-            raise PageNotFound()
-        params["potion_limit"] = per_page
-        params["potion_offset"] = (page - 1) * per_page
-        result = session.execute(select, params)
-        items = result.scalars().all() if scalars else result.all()
+        # ORM objects belong to the session; rows of columns may be read without it
+        reader, owned = (self.session, False) if scalars else self._reader(count)
+        try:
+            total = int(reader.execute(count, params).scalar_one())
+            if page > 1 and (page - 1) * per_page >= total:
+                raise PageNotFound()
+            params["potion_limit"] = per_page
+            params["potion_offset"] = (page - 1) * per_page
+            result = reader.execute(select, params)
+            items = result.scalars().all() if scalars else result.all()
+        finally:
+            if owned:
+                reader.close()
         return Pagination(items, page, per_page, total)
 
     def _page_statements(

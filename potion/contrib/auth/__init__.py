@@ -17,6 +17,9 @@
 
 from __future__ import annotations
 
+import functools
+from typing import Any, Callable, TypeVar, cast
+
 from .commands import cli as cli
 from .commands import commands as commands
 from .csrf import check_csrf_token as check_csrf_token
@@ -34,6 +37,8 @@ from .extension import get_auth as get_auth
 from .models import UserMixin as UserMixin
 from .passwords import PasswordHasher as PasswordHasher
 from .passwords import validate_password as validate_password
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "Auth",
@@ -59,28 +64,26 @@ __all__ = [
 ]
 
 
-def get_current_user() -> object:
+def get_current_user() -> Any:
     """The logged-in user of the current request (a model instance), or None."""
     return get_auth().get_current_user()
 
 
-def login_required(view):  # type: ignore[no-untyped-def]
+def login_required(view: F) -> F:
     """Decorate an HTML view: anonymous visitors are sent to the login page with ``next``."""
-    import functools
 
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         return get_auth().login_required(view)(*args, **kwargs)
 
-    return wrapper
+    return cast(F, wrapper)
 
 
-def staff_required(view):  # type: ignore[no-untyped-def]
+def staff_required(view: F) -> F:
     """Decorate an HTML view for staff and superusers; anyone else goes to the login page."""
-    import functools
 
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):  # type: ignore[no-untyped-def]
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
         return get_auth().staff_required(view)(*args, **kwargs)
 
-    return wrapper
+    return cast(F, wrapper)
