@@ -61,6 +61,8 @@ def lib(sqla: Any) -> Any:
     class NoteResource(ModelResource):
         class Meta:
             model = Note
+            # criteria only: the built-in reads still select plain rows
+            query_options = [orm.with_loader_criteria(Note, Note.text != "hidden")]
 
     class BookResource(ModelResource):
         class Meta:
@@ -197,3 +199,22 @@ def test_query_options_apply_to_every_query(lib: Any) -> None:
         ("Shown", False),
         ("Hidden", True),
     ]
+
+
+def test_query_criteria_on_reads_of_rows(lib: Any) -> None:
+    Note = lib.models["Note"]
+    post(lib, "/dyn_author", {"name": "Ann"})
+    post(lib, "/dyn_note", {"text": "shown"})
+    lib.add(Note(text="hidden", author_id=1))
+    response = lib.get("/dyn_note")
+    assert response.get_json() == [{"$uri": "/dyn_note/1", "text": "shown"}]
+    assert response.headers["X-Total-Count"] == "1"
+    assert lib.get("/dyn_note/1").status_code == 200
+    assert lib.get("/dyn_note/2").status_code == 404
+    assert lib.post("/dyn_author/1/notes", 2).status_code == 400
+    assert lib.post("/dyn_author/1/notes", 1).status_code == 200
+    with lib.engine.begin() as connection:
+        connection.exec_driver_sql("update dyn_note set author_id = 1")
+    # the relation list and the ToMany of the author hide it too
+    assert lib.get("/dyn_author/1/notes").get_json() == [{"$ref": "/dyn_note/1"}]
+    assert lib.get("/dyn_author/1").get_json()["notes"] == [{"$ref": "/dyn_note/1"}]
