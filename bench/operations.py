@@ -88,6 +88,7 @@ class Operation:
         database and undo the batch's writes, so the workload never drifts.
     :param prepare: ``prepare(truth)``, once before any request: remember what the
         writes will change (``truth`` caches it).
+    :param contestants: the contestants that serve it, when not every one does.
     """
 
     name: str
@@ -99,6 +100,8 @@ class Operation:
     statements: int | None = None
     after_batch: Callable[[Truth, list[Call], list[Response]], None] | None = None
     prepare: Callable[[Truth], Any] | None = None
+    #: the contestants that serve it (None: every one)
+    contestants: tuple[str, ...] | None = None
 
 
 def _check_list(where: str, params: Sequence[Any], order: str, page: int) -> Callable[..., None]:
@@ -187,6 +190,29 @@ def _after_patch(truth: Truth, calls: list[Call], responses: list[Response]) -> 
         connection.execute("UPDATE book SET rating = ? WHERE id = ?", (original, book_id))
 
 
+def owner_page(workload: Workload) -> tuple[int, int]:
+    """P1's user (the author with most books, a user owning books) and its page:
+    the second when the user owns more than 20 books, else the first."""
+    user = workload.relation_author_id
+    with workload.connect() as connection:
+        (owned,) = connection.execute(
+            "SELECT count(*) FROM book WHERE author_id = ?", (user,)
+        ).fetchone()
+    return user, 2 if owned > 20 else 1
+
+
+def _owned_call(workload: Workload, i: int) -> Call:
+    user, page = owner_page(workload)
+    return Call("GET", "/owned", {"page": page, "per_page": 20}, headers={"X-User": str(user)})
+
+
+def _check_owned(truth: Truth, i: int, call: Call, response: Response) -> None:
+    user, page = truth.cached("owner_page", lambda: owner_page(truth.workload))
+    items, total = truth.books("author_id = ?", (user,), "id", page, 20)
+    owned = [dict(item, **{"$uri": "/owned/" + item["$uri"].rsplit("/", 1)[1]}) for item in items]
+    expect(response, 200, owned, total=total)
+
+
 OPERATIONS: list[Operation] = [
     Operation(
         "R1",
@@ -240,5 +266,14 @@ OPERATIONS: list[Operation] = [
         _check_patch,
         after_batch=_after_patch,
         prepare=lambda truth: truth.book(truth.workload.patch_book_id),
+    ),
+    Operation(
+        "P1",
+        "one user's books, page 2 (read: user:author)",
+        1.0,
+        _owned_call,
+        _check_owned,
+        statements=2,
+        contestants=("potion", "reference"),
     ),
 ]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
 
 from potion import Api, ModelResource, Relation, fields
+from potion.permissions import Identity, UserNeed
 
 from .workload import Author, Book, Workload, configure_app
 
@@ -31,10 +32,30 @@ def create_app(workload: Workload) -> Flask:
         class Meta:
             model = Author
 
-    api = Api(app)
+    class OwnedBookResource(ModelResource):
+        """P1: the books of the user asking (``X-User``), and only those."""
+
+        class Meta:
+            name = "owned"
+            model = Book
+            permissions = {"read": "user:author"}
+
+        class Schema:
+            author = fields.ToOne("author")
+
+    api = Api(app, identity_source=_identity)
     api.add_resource(AuthorResource)
     api.add_resource(BookResource)
+    api.add_resource(OwnedBookResource)
     return app
+
+
+def _identity() -> Identity | None:
+    """The user a request names in ``X-User`` (a stand-in for a session or token)."""
+    user = request.headers.get("X-User")
+    if not user or not user.isdigit():
+        return None
+    return Identity(int(user), {UserNeed(int(user))})
 
 
 def create_server(workload: Workload) -> Any:

@@ -149,6 +149,20 @@ def create_app(workload: Workload) -> Flask:
         response.headers["X-Total-Count"] = str(page.total)
         return response
 
+    @app.get("/owned")
+    def owned_books() -> Any:
+        # P1: the books of the user asking, as a view that filters by owner does it
+        user = request.headers.get("X-User", "")
+        if not user.isdigit():
+            return jsonify([]), 200, {"X-Total-Count": "0"}
+        query = sa.select(Book).where(Book.author_id == int(user)).order_by(Book.id)
+        page = db.paginate(query, max_per_page=100)
+        response = jsonify(
+            [dict(book_json(book), **{"$uri": f"/owned/{book.id}"}) for book in page.items]
+        )
+        response.headers["X-Total-Count"] = str(page.total)
+        return response
+
     return app
 
 

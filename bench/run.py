@@ -142,6 +142,9 @@ class Bench:
                 # who goes first turns with every round and operation
                 shift = (round_number + k) % len(names)
                 for name in names[shift:] + names[:shift]:
+                    serving = result.operation.contestants
+                    if serving is not None and name not in serving:
+                        continue
                     count = requests if round_number >= 0 else max(1, requests // 4)
                     rps, statements = self.batch(result.operation, name, count)
                     if round_number >= 0:

@@ -13,6 +13,7 @@ from . import fields as fields
 from . import filters as filters
 from . import instances as instances
 from . import natural_keys as natural_keys
+from . import permissions as permissions
 from . import routes as routes
 from . import schema as schema
 from . import signals as signals
@@ -38,6 +39,7 @@ __all__ = [
     "filters",
     "instances",
     "natural_keys",
+    "permissions",
     "routes",
     "schema",
     "signals",

@@ -182,6 +182,8 @@ class Api:
         self.resources[name] = resource
         self._schema_document = None
 
+        self._check_permissions(resource)
+
         decorators = resource.meta.get("route_decorators") or {}
         for rel, route in resource.routes.items():
             endpoint = f"{name}_{rel}"
@@ -196,6 +198,25 @@ class Api:
                 route.method or "GET",
                 rel == "describedBy",
             )
+
+    def _check_permissions(self, resource: Any) -> None:
+        """Refuse, at start-up, routes whose action has no rule and rules that
+        inherit in a cycle (checked again as each resource joins)."""
+        permissions = getattr(resource.manager, "permissions", None)
+        for route in resource.routes.values():
+            action = getattr(route, "action", None)
+            if action is None:
+                continue
+            if permissions is None:
+                raise RuntimeError(
+                    f"{resource.__name__}: route {route.rel!r} declares action {action!r}, "
+                    "but the resource has no manager, so no permissions"
+                )
+            permissions.rule(action)  # raises for an action without a rule
+        for registered in self.resources.values():
+            registered_permissions = getattr(registered.manager, "permissions", None)
+            if registered_permissions is not None:
+                registered_permissions.check_inheritance()
 
     # -- the root schema ---------------------------------------------------------
 

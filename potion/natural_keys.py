@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .exceptions import ItemNotFound
+from .exceptions import Forbidden, ItemNotFound
 from .filters import NO_MATCH, Condition, EqualFilter, InFilter
 from .schema import ResourceBound, route_prefix_of
 
@@ -57,6 +57,20 @@ class Key(ResourceBound):
         except ItemNotFound:
             return NO_MATCH
 
+    def _read(self, id: Any) -> Any:
+        """The item with this id; one the identity may not read is missing too."""
+        try:
+            return self.resource.manager.read(id)
+        except Forbidden:
+            raise ItemNotFound(self.resource, id=id) from None
+
+    def _first(self, where: Any) -> Any:
+        """The item matching ``where``; one the identity may not read is missing too."""
+        try:
+            return self.resource.manager.first(where=where)
+        except Forbidden:
+            raise ItemNotFound(self.resource, where=where) from None
+
     def convert_many_to_ids(self, values: list[Any]) -> list[Any]:
         """The ids of the items referenced by ``values``; missing ones are left out."""
         ids = (self.convert_to_id(value) for value in values)
@@ -96,7 +110,7 @@ class RefKey(Key):
             raise ItemNotFound(self.resource, id=raw) from None
 
     def convert(self, value: Any) -> Any:
-        return self.resource.manager.read(self._id(value))
+        return self._read(self._id(value))
 
     def convert_to_id(self, value: Any) -> Any:
         try:
@@ -123,7 +137,7 @@ class IDKey(Key):
         return self.resource.manager.id_field.format(item_id)
 
     def convert(self, value: Any) -> Any:
-        return self.resource.manager.read(value)
+        return self._read(value)
 
     def convert_to_id(self, value: Any) -> Any:
         return value
@@ -154,7 +168,7 @@ class PropertyKey(Key):
         return Condition(name, filter_, field.convert(value, validate=False))
 
     def convert(self, value: Any) -> Any:
-        return self.resource.manager.first(where=(self._condition(self.property, value),))
+        return self._first((self._condition(self.property, value),))
 
     def convert_many_to_ids(self, values: list[Any]) -> list[Any]:
         """One query for all the values (``$in`` over natural keys)."""
@@ -165,7 +179,10 @@ class PropertyKey(Key):
         converted = [field.convert(value, validate=False) for value in values]
         where = (Condition(self.property, filter_, converted),)
         manager = self.resource.manager
-        return [manager.get_id(item) for item in manager.instances(where=where)]
+        try:
+            return [manager.get_id(item) for item in manager.instances(where=where)]
+        except Forbidden:  # the identity may read none of them
+            return []
 
 
 class PropertiesKey(PropertyKey):
@@ -197,4 +214,4 @@ class PropertiesKey(PropertyKey):
 
     def convert(self, value: Any) -> Any:
         where = tuple(self._condition(n, v) for n, v in zip(self.properties, value, strict=True))
-        return self.resource.manager.first(where=where)
+        return self._first(where)

@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from . import fields
 from .adapters import item_schema
 from .instances import Instances
+from .permissions.rules import DEFAULT_PERMISSIONS
 from .routes import ItemRoute, Route, RouteSet
 from .schema import FieldSet, ResourceBound, Schema, route_prefix_of
 from .utils import AttributeDict
@@ -251,7 +252,8 @@ class ModelResource(Resource, metaclass=ModelResourceMeta):
         manager = None
         natural_key = None
         key_converters = None
-        permissions = {"read": "anyone", "create": "nobody", "update": "create", "delete": "update"}
+        #: the defaults, checked only when a resource declares its own rules
+        permissions = DEFAULT_PERMISSIONS
 
     @Route.GET("", rel="instances", schema=Instances(), response_schema=Instances())
     def instances(self, **kwargs: Any) -> Any:

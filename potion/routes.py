@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from . import fields as field_types
 from .adapters import route_schema
 from .encoding import json_response
-from .exceptions import InvalidReference, ItemNotFound, RequestTooLarge
+from .exceptions import Forbidden, InvalidReference, ItemNotFound, RequestTooLarge
 from .instances import RelationInstances
 from .schema import FieldSet, ResourceBound, Schema, read_json_body
 from .settings import setting
@@ -105,6 +105,11 @@ class Route:
         :mod:`potion.adapters`) is converted to a Potion schema when the route is
         declared.
     :param response_schema: formats the view's return value (the same kinds).
+    :param action: the permission action the route performs (a key of the
+        resource's ``Meta.permissions``, e.g. ``"publish"``).  An item route
+        checks it on the item it loads, another route checks that the identity
+        may do it at all; a refusal is a 403.  Without one, an item route needs
+        only read access to its item (its loading is narrowed like every read).
     """
 
     GET = _MethodDecorator("GET")
@@ -132,8 +137,10 @@ class Route:
         response_schema: Any = None,
         format_response: bool = True,
         success_code: int | None = None,
+        action: str | None = None,
     ) -> None:
         self.method = method
+        self.action = action
         self.view_func = view_func
         self.rule = rule
         self._attribute = attribute
@@ -333,6 +340,8 @@ class Route:
         success_code = self.success_code or 200
         load_item = self.is_item_route and self.loads_item
         reads_body = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        action = self.action
+        permissions = getattr(resource.manager, "permissions", None) if action else None
 
         def view(**kwargs: Any) -> Any:
             if reads_body:
@@ -340,7 +349,12 @@ class Route:
             instance = resource()
             args: tuple[Any, ...] = ()
             if load_item:
-                args = (instance.read_item(kwargs.pop("id")),)
+                item = instance.read_item(kwargs.pop("id"))
+                if permissions is not None:
+                    permissions.require(action, item)
+                args = (item,)
+            elif permissions is not None:
+                permissions.require(action)
             if parse is not None:
                 parsed = parse(request)
                 if spread:
@@ -531,7 +545,11 @@ class Relation(RouteSet):
 
         def relation_remove(resource: Any, item: Any, target_id: str) -> Any:
             target = relation.target
-            target_item = target.manager.read(_url_id(target, target_id))
+            target_id = _url_id(target, target_id)
+            try:
+                target_item = target.manager.read(target_id)
+            except Forbidden:  # a child the identity may not read is missing
+                raise ItemNotFound(target, id=target_id) from None
             resource.relation_remove(item, name, target, target_item)
             return None, 204
 

@@ -30,6 +30,8 @@ def test_every_contestant_answers_every_operation_correctly(workload, name):
     bench = Bench(workload, contestants=[contestant])
     try:
         for operation in OPERATIONS:
+            if operation.contestants is not None and name not in operation.contestants:
+                continue  # an operation for some contestants only (P1)
             if operation.prepare is not None:
                 operation.prepare(bench.truth)
             _rps, statements = bench.batch(operation, name, 3)  # raises on a wrong answer

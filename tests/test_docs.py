@@ -30,6 +30,7 @@ EXAMPLE_PAGES = [
     "schema.md",
     "signals.md",
     "errors.md",
+    "permissions.md",
     "marshmallow.md",
     "client.md",
     "authentication.md",

@@ -62,6 +62,27 @@ Writes (each one transaction; signals are sent inside it)
     ``commit()`` / ``begin()``
         Explicit transaction control for code outside ``transaction()``.
 
+Permissions (see :mod:`potion.permissions`)
+    ``permissions``
+        The resource's :class:`~potion.permissions.Permissions`.  The base class
+        enforces them on every write: ``create`` is checked on the properties,
+        ``update`` on the item as it is and as it would be after the changes,
+        ``delete`` on the item, ``relation_add``/``relation_remove`` need the
+        parent's ``update`` and read access to the child; a refusal is a
+        :class:`~potion.exceptions.Forbidden` (403).
+    ``narrow(where, deny=True)``
+        ``where`` with the conditions the current identity's read permission adds
+        (and, for conditions on references, those of the referenced resources).
+        Every read method of a backend narrows its ``where`` with it first and
+        runs the result in the store's own query, so an item the identity may not
+        read is missing: lists and counts leave it out, ``read`` and ``first``
+        raise ``ItemNotFound``.  A resource whose read rule is made of roles the
+        identity lacks raises ``Forbidden`` instead (``deny=False``: matches
+        nothing), as Flask-Potion does.  The result is marked, so narrowing it
+        again returns it unchanged.
+    ``read_unchecked(id)``
+        ``read`` without permission checks, for the permission layer itself.
+
 Capabilities
     ``unsupported`` maps a capability name (``"between"``, ``"transactions"``,
     ...) to the reason the store lacks it.  The contract test suite skips exactly
@@ -79,15 +100,18 @@ from ..exceptions import ItemNotFound, PotionException
 from ..filters import Condition, Sort
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ..pagination import Pagination
+from ..permissions import DEFAULT_PERMISSIONS, Permissions
+from .narrowing import Narrowed, NarrowingMixin
 
-__all__ = ["Manager", "RelationalManager", "manager_for_model"]
+__all__ = ["Manager", "RelationalManager", "Narrowed", "manager_for_model"]
+
 
 _transaction_depths: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
     "potion_transaction_depths", default=None
 )
 
 
-class Manager:
+class Manager(NarrowingMixin):
     """Base class of every backend; see the module documentation for the contract."""
 
     #: Operators per field type for this backend.
@@ -95,6 +119,9 @@ class Manager:
     PAGINATION_TYPES: tuple[type, ...] = (Pagination,)
     #: Capabilities this store lacks: ``{name: reason}``.
     unsupported: dict[str, str] = {}
+    #: Check the default permissions (spec §12) even on resources that declare
+    #: no ``Meta.permissions`` (Flask-Potion's ``principals()`` managers do).
+    guard_by_default = False
 
     def __init__(self, resource: Any, model: Any) -> None:
         self.resource = resource
@@ -104,6 +131,7 @@ class Manager:
         self._init_filters(resource, meta)
         self._init_key_converters(resource, meta)
         self._post_init(resource, meta)
+        self._init_permissions(resource, meta)
 
     # -- set-up ------------------------------------------------------------------
 
@@ -164,6 +192,13 @@ class Manager:
         meta.id_attribute = self.id_attribute
         if not meta.get("id_converter"):
             meta.id_converter = self.id_field.url_rule_converter or "string"
+
+    def _init_permissions(self, resource: Any, meta: Any) -> None:
+        declared = meta.get("permissions")
+        if declared is DEFAULT_PERMISSIONS:
+            declared = None
+        guarded = declared is not None or self.guard_by_default
+        self.permissions = Permissions(resource, declared, guarded)
 
     def key_converters_by_type(self) -> dict[str, Any]:
         by_type: dict[str, Any] = {}
@@ -235,6 +270,7 @@ class Manager:
     # implements only the store's part, in the hooks below.
 
     def create(self, properties: dict[str, Any], commit: bool = True) -> Any:
+        self.permissions.require("create", None, properties)
         self._prepare_write()
         with self.transaction(commit):
             item = self._build(properties)
@@ -244,6 +280,7 @@ class Manager:
         return item
 
     def update(self, item: Any, changes: dict[str, Any], commit: bool = True) -> Any:
+        self.permissions.require("update", item, changes)
         self._prepare_write()
         with self.transaction(commit):
             self._will_change(item)
@@ -254,6 +291,7 @@ class Manager:
         return item
 
     def delete(self, item: Any) -> None:
+        self.permissions.require("delete", item)
         self._prepare_write()
         with self.transaction():
             self._send(signals.before_delete, item=item)
@@ -268,6 +306,8 @@ class Manager:
     ) -> None:
         """Add ``target_item``; a child already in the relation changes nothing and
         sends no ``after_add_to_relation``."""
+        self.permissions.require("update", item)
+        self._check_child(target_resource, target_item)
         self._prepare_write()
         kwargs = {"item": item, "attribute": attribute, "child": target_item}
         with self.transaction():
@@ -281,6 +321,8 @@ class Manager:
     ) -> None:
         """Remove ``target_item``; a child not in the relation changes nothing and
         sends no ``after_remove_from_relation``."""
+        self.permissions.require("update", item)
+        self._check_child(target_resource, target_item)
         self._prepare_write()
         kwargs = {"item": item, "attribute": attribute, "child": target_item}
         with self.transaction():

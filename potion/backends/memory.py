@@ -12,6 +12,7 @@ import itertools
 from typing import Any
 
 from .. import fields
+from ..conditions import matches
 from ..exceptions import ItemNotFound, PageNotFound
 from ..pagination import Pagination
 from . import Manager
@@ -51,16 +52,9 @@ class MemoryManager(Manager):
 
     # -- reads -------------------------------------------------------------------
 
-    def _matches(self, item: dict[str, Any], where: Any) -> bool:
-        for condition in where:
-            value = fields.get_value(condition.attribute, item, None)
-            value = _comparable(condition.filter.field, value, self._target_manager)
-            if not condition.filter.op(value, condition.value):
-                return False
-        return True
-
     def instances(self, where: Any = None, sort: Any = None) -> list[dict[str, Any]]:
-        items = [item for item in self.items.values() if self._matches(item, where or ())]
+        where = self.narrow(where)
+        items = [item for item in self.items.values() if matches(where, item)]
         sort = tuple(sort or ())
         if not sort and self.resource.meta.get("sort_attribute"):
             attribute = self.resource.meta.sort_attribute
@@ -87,10 +81,14 @@ class MemoryManager(Manager):
         return result
 
     def read(self, id: Any) -> dict[str, Any]:
+        narrowing = self.narrow()
         try:
-            return self.items[id]
+            item = self.items[id]
         except (KeyError, TypeError):
             raise ItemNotFound(self.resource, id=id) from None
+        if narrowing and not matches(narrowing, item):
+            raise ItemNotFound(self.resource, id=id)
+        return item
 
     def relation_instances(
         self,
@@ -101,6 +99,9 @@ class MemoryManager(Manager):
         per_page: int | None = None,
     ) -> Any:
         children = list(item.get(attribute) or ())
+        readable = target_resource.manager.narrow(deny=False)
+        if readable:
+            children = [child for child in children if matches(readable, child)]
         if page is None:
             return children
         result = Pagination.from_list(children, page, per_page or 20)

@@ -8,9 +8,6 @@ and change the route's result, serves SQLAlchemy models (with a
 ``ReferenceField`` declared as a ``ToOne``) from one Api.  The tests assert the
 bodies and schemas of spec/potion-api.md (the wire format of Flask-Potion 0.16),
 and Potion's deliberate differences where docs/compatibility.md lists them.
-
-``flask_potion.contrib.principals`` is left out here: it is delivered by the
-permissions work (issue #8), which adds its paths to this test when it lands.
 """
 
 from __future__ import annotations
@@ -39,6 +36,9 @@ from flask_potion.contrib.mongoengine.manager import MongoEngineManager as Mongo
 from flask_potion.contrib.peewee import PeeweeManager
 from flask_potion.contrib.peewee.filters import FILTER_NAMES as PEEWEE_FILTER_NAMES
 from flask_potion.contrib.peewee.manager import PeeweeManager as PeeweeManagerModule
+from flask_potion.contrib.principals import PrincipalMixin, principals
+from flask_potion.contrib.principals.needs import HybridItemNeed, HybridUserNeed
+from flask_potion.contrib.principals.permission import HybridPermission
 from flask_potion.exceptions import ItemNotFound, PotionException, ValidationError
 from flask_potion.filters import FILTER_NAMES, BaseFilter, filters_for_fields
 from flask_potion.instances import Instances, Pagination, PaginationMixin
@@ -259,6 +259,8 @@ def test_every_import_is_potion(application: Any) -> None:
     assert (RefKey, IDKey, PropertiesKey) and (ValidationError, signals.before_create)
     assert AttributeDict(a=1).a == 1 and get_value("a", {"a": 2}, None) == 2
     assert flask_potion.to_camel_case("add_books") == "addBooks"
+    assert issubclass(principals(SQLAlchemyManager), PrincipalMixin)
+    assert HybridItemNeed and HybridUserNeed and HybridPermission
 
 
 def test_sqlalchemy_wire_format(client: Any) -> None:

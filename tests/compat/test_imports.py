@@ -166,6 +166,18 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "potion.backends.mongoengine.filters",
         ["FILTER_NAMES", "FILTERS_BY_TYPE", "EqualFilter", "InFilter", "StringContainsFilter"],
     ),
+    "flask_potion.contrib.principals": (
+        "potion.permissions.principals",
+        ["principals", "PrincipalMixin"],
+    ),
+    "flask_potion.contrib.principals.needs": (
+        "potion.permissions.principals",
+        ["HybridNeed", "HybridItemNeed", "HybridRelationshipNeed", "HybridUserNeed"],
+    ),
+    "flask_potion.contrib.principals.permission": (
+        "potion.permissions.principals",
+        ["HybridPermission"],
+    ),
 }
 
 
@@ -203,7 +215,7 @@ def test_model_resource_meta_is_the_metaclass():
 
 
 def test_contrib_backends_are_packages():
-    for name in ("alchemy", "memory", "peewee", "mongoengine"):
+    for name in ("alchemy", "memory", "peewee", "mongoengine", "principals"):
         package = importlib.import_module(f"flask_potion.contrib.{name}")
         assert hasattr(package, "__path__"), f"flask_potion.contrib.{name} is not a package"
 

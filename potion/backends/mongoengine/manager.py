@@ -52,7 +52,7 @@ class IDOrPropertyKey(PropertyKey):
         manager = self.resource.manager
         if manager.is_valid_id(value):
             try:
-                return manager.read(value)
+                return self._read(value)
             except ItemNotFound:
                 pass
         return super().convert(value)
@@ -209,13 +209,13 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
     # -- reads -------------------------------------------------------------------
 
     def instances(self, where: Any = None, sort: Any = None) -> Any:
-        queryset = self._filtered(where, sort)
+        queryset = self._filtered(self.narrow(where), sort)
         return [] if queryset is None else queryset
 
     def paginated_instances(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
-        queryset = self._filtered(where, sort)
+        queryset = self._filtered(self.narrow(where), sort)
         if queryset is None:
             if page > 1:
                 raise PageNotFound()
@@ -231,18 +231,22 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         return Pagination(items, page, per_page, total)
 
     def first(self, where: Any = None, sort: Any = None) -> Any:
-        queryset = self._filtered(where, sort)
+        queryset = self._filtered(self.narrow(where), sort)
         item = queryset.first() if queryset is not None else None
         if item is None:
             raise ItemNotFound(self.resource, where=where)
         return item
 
     def read(self, id: Any) -> Any:
+        narrowing = self.query(self.narrow())
         key = self._id_to_mongo(id)
         queryset = self._queryset()
         if key is NO_MATCH or queryset is None:
             raise ItemNotFound(self.resource, id=id)
-        item = queryset.filter(__raw__={self._id_model_field.db_field: key}).first()
+        queryset = queryset.filter(__raw__={self._id_model_field.db_field: key})
+        if narrowing:
+            queryset = queryset.filter(__raw__=narrowing)
+        item = queryset.first()
         if item is None:
             raise ItemNotFound(self.resource, id=id)
         return item
@@ -361,12 +365,15 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         target_manager = target_resource.manager
         if self._list_relation(attribute) is None:
             back = self._reverse_relation(attribute, target_resource)
-            where = (_reference_condition(back, item.pk),)
+            where = target_manager.narrow((_reference_condition(back, item.pk),), deny=False)
             if page is None:
                 return list(target_manager.instances(where))
             return target_manager.paginated_instances(page, per_page or 20, where)
         ids = [_reference_pk(v) for v in item._data.get(attribute) or ()]
         queryset = target_manager._queryset()
+        readable = target_manager.query(target_manager.narrow(deny=False))
+        if readable and queryset is not None:  # only the children the identity may read
+            queryset = queryset.filter(__raw__=readable)
         if queryset is None:
             ids = []
         elif ids:

@@ -12,6 +12,7 @@ from mongoengine.base import BaseField
 from mongoengine.errors import LookUpError
 
 from ... import fields, filters
+from ...conditions import AllOf, AnyOf, Related
 from ...filters import NO_MATCH
 from .base import _REFERENCE_FIELDS, MongoEngineBase, _key_to_mongo, _reference_pk
 
@@ -21,6 +22,9 @@ _OPERATORS = frozenset(
     ("eq", "ne", "in", "contains", "between", "icontains", "startswith", "istartswith")
     + ("endswith", "iendswith", *_COMPARISONS)
 )
+
+#: A query document that matches no document.
+_NOTHING: dict[str, Any] = {"_id": {"$in": []}}
 
 # the end of the string, in PCRE (MongoDB) and Python (mongomock) alike
 _END = r"(?![\s\S])"
@@ -96,7 +100,43 @@ class QueryMixin(MongoEngineBase):
             return merged
         return {"$and": parts}
 
+    def _node_query(self, node: Any) -> dict[str, Any]:
+        """``AnyOf``, ``AllOf`` and ``Related`` (see :mod:`potion.conditions`) as a
+        query document; ``{}`` matches everything."""
+        if isinstance(node, AnyOf):
+            parts = [self._condition_query(child) for child in node.nodes]
+            if not parts:
+                return dict(_NOTHING)
+            if any(not part for part in parts):
+                return {}
+            return parts[0] if len(parts) == 1 else {"$or": parts}
+        if isinstance(node, AllOf):
+            parts = [part for part in map(self._condition_query, node.nodes) if part]
+            if not parts:
+                return {}
+            return parts[0] if len(parts) == 1 else {"$and": parts}
+        if isinstance(node, Related):
+            # MongoDB has no join: the referenced documents that match, then $in
+            target = node.field.target.manager
+            found = self._model_path(node.attribute)
+            if not isinstance(target, QueryMixin) or found is None:
+                raise RuntimeError(
+                    f"{self.resource.__name__}.{node.key}: conditions on the referenced "
+                    f"{node.field.target.__name__} need a stored reference to a "
+                    "MongoEngine resource"
+                )
+            path, field = found
+            queryset = target.model.objects
+            inner = target._condition_query(node.node)
+            if inner:
+                queryset = queryset.filter(__raw__=inner)
+            pks = [field.to_mongo(pk) for pk in queryset.scalar("pk")]
+            return {path: {"$in": pks}}
+        raise TypeError(f"Not a condition: {node!r}")
+
     def _condition_query(self, condition: Any) -> dict[str, Any]:
+        if not isinstance(condition, filters.Condition):
+            return self._node_query(condition)
         filter_ = condition.filter
         found = self._model_path(condition.attribute)
         if found is None:

@@ -230,12 +230,14 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
             return []
 
     def instances(self, where: Any = None, sort: Any = None) -> Any:
+        where = self.narrow(where)
         self._check_references()
         return self._ordered(self._filtered(self._query(), where), sort)
 
     def paginated_instances(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
+        where = self.narrow(where)
         self._check_references()
         query = self._filtered(self._query(), where)
         total = query.count()
@@ -245,20 +247,23 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
         return Pagination(items, page, per_page, total)
 
     def first(self, where: Any = None, sort: Any = None) -> Any:
+        narrowed = self.narrow(where)
         self._check_references()
-        query = self._ordered(self._filtered(self._query(), where), sort).limit(1)
+        query = self._ordered(self._filtered(self._query(), narrowed), sort).limit(1)
         for item in self._fetch(query):
             return item
         raise ItemNotFound(self.resource, where=where)
 
     def read(self, id: Any) -> Any:
+        narrowing = self.narrow()
         self._check_references()
         try:
             value = self._coerce_id(id)
         except (TypeError, ValueError):
             shown = id if not isinstance(id, int) or abs(id) < _INTEGER_LIMIT else str(id)
             raise ItemNotFound(self.resource, id=shown) from None
-        for item in self._fetch(self._query().where(self.id_column == value).limit(1)):
+        query = self._filtered(self._query().where(self.id_column == value), narrowing)
+        for item in self._fetch(query.limit(1)):
             return item
         raise ItemNotFound(self.resource, id=id)
 
@@ -283,6 +288,10 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
         per_page: int | None = None,
     ) -> Any:
         query = self._relation_query(item, attribute, target_resource)
+        target = target_resource.manager
+        readable = target.narrow(deny=False)  # only the children the identity may read
+        if readable:
+            query = target._filtered(query, readable)
         if page is None:
             return list(query)
         per_page = per_page or 20

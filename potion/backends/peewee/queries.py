@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import operator
 import uuid
 from typing import Any
 
 import peewee
 
 from ... import fields
+from ...conditions import AllOf, AnyOf, Related
 from ...filters import NO_MATCH, Condition
 from ..sqltext import like_escape, register_casefold
 from .base import PeeweeBase
@@ -78,7 +81,31 @@ class QueryMixin(PeeweeBase):
             return column, subquery
         return column, _Subquery(subquery)
 
+    def _node_expression(self, node: Any) -> Any:
+        """``AnyOf``, ``AllOf`` and ``Related`` (see :mod:`potion.conditions`) in SQL."""
+        if isinstance(node, (AnyOf, AllOf)):
+            parts = [self._expression(child) for child in node.nodes]
+            if not parts:
+                return _FALSE if isinstance(node, AnyOf) else _TRUE
+            combine = operator.or_ if isinstance(node, AnyOf) else operator.and_
+            return functools.reduce(combine, parts)
+        if isinstance(node, Related):
+            target = node.field.target.manager
+            column = self._column(node.attribute)
+            if not isinstance(target, QueryMixin) or not isinstance(column, peewee.ForeignKeyField):
+                raise RuntimeError(
+                    f"{self.resource.__name__}.{node.key}: conditions on the referenced "
+                    f"{node.field.target.__name__} need a peewee ForeignKeyField to a "
+                    "peewee resource"
+                )
+            rel = column.rel_field
+            subquery = rel.model.select(rel).where(target._expression(node.node))
+            return column.in_(subquery)
+        raise TypeError(f"Not a condition: {node!r}")
+
     def _expression(self, condition: Condition) -> Any:
+        if not isinstance(condition, Condition):
+            return self._node_expression(condition)
         field = condition.filter.field
         name = condition.filter.name
         value = condition.value

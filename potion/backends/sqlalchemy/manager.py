@@ -208,44 +208,45 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     # -- reads -------------------------------------------------------------------
 
     def instances(self, where: Any = None, sort: Any = None) -> list[Any]:
+        where = self.narrow(where)
         self._ensure_plan()
         return list(self.session.execute(self._select([self.model], where, sort)).scalars())
 
     def paginated_instances(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
+        where = self.narrow(where)
         return self._page([self.model], page, per_page, where, sort, scalars=True)
 
     def first(self, where: Any = None, sort: Any = None) -> Any:
+        narrowed = self.narrow(where)
         self._ensure_plan()
-        query = self._select([self.model], where, sort).limit(1)
+        query = self._select([self.model], narrowed, sort).limit(1)
         item = self.session.execute(query).scalars().first()
         if item is None:
             raise ItemNotFound(self.resource, where=where)
         return item
 
     def read(self, id: Any) -> Any:
+        narrowing = self.narrow()
         self._ensure_plan()  # items read here are formatted too: ToOne from the foreign key
         try:
             key = self.coerce_id(id)
         except (TypeError, ValueError):
             raise ItemNotFound(self.resource, id=id) from None
+        options = (*self._criteria, *self._loader_options)
         if (
-            self.id_column.primary_key
-            and len(self.mapper.primary_key) == 1
-            and not self._criteria
-            and not self._loader_options
+            narrowing
+            or options
+            or not (self.id_column.primary_key and len(self.mapper.primary_key) == 1)
         ):
+            query = sa.select(self.model).where(
+                self._id_instrumented == key, *self._where(narrowing or ())
+            )
+            item = self._first_or_none(query.options(*options))
+        else:
             try:
                 item = self.session.get(self.model, key)
-            except sa_exc.DBAPIError:  # the database refused the value as an id
-                self.session.rollback()
-                item = None
-        else:
-            query = sa.select(self.model).where(self._id_instrumented == key)
-            query = query.options(*self._criteria, *self._loader_options)
-            try:
-                item = self.session.execute(query).scalars().first()
             except sa_exc.DBAPIError:  # the database refused the value as an id
                 self.session.rollback()
                 item = None
@@ -253,7 +254,15 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             raise ItemNotFound(self.resource, id=id)
         return item
 
+    def _first_or_none(self, query: Any) -> Any:
+        try:
+            return self.session.execute(query).scalars().first()
+        except sa_exc.DBAPIError:  # the database refused the value as an id
+            self.session.rollback()
+            return None
+
     def item_for_output(self, id: Any) -> Any:
+        narrowing = self.narrow()
         self._ensure_plan()
         if self._row_columns is None:
             return self.read(id)
@@ -261,10 +270,16 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             key = self.coerce_id(id)
         except (TypeError, ValueError):
             raise ItemNotFound(self.resource, id=id) from None
-        statement = self._item_statement
+        if narrowing:
+            statement = sa.select(*self._row_columns).where(
+                self._id_instrumented == key, *self._where(narrowing)
+            )
+            params: dict[str, Any] = {}
+        else:
+            statement, params = self._item_statement, {"potion_id": key}
         reader, owned = self._reader(statement)
         try:
-            row = reader.execute(statement, {"potion_id": key}).first()
+            row = reader.execute(statement, params).first()
         finally:
             if owned:
                 reader.close()
@@ -275,6 +290,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     def page_for_output(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
     ) -> Pagination:
+        where = self.narrow(where)
         self._ensure_plan()
         if self._row_columns is None:
             return self.paginated_instances(page, per_page, where, sort)
@@ -291,14 +307,18 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         target = target_resource.manager
         target._ensure_plan()
         relationship = getattr(self.model, attribute)
-        condition = orm.with_parent(item, relationship)
+        criteria = [orm.with_parent(item, relationship)]
+        readable = target.narrow(deny=False)  # only the children the identity may read
+        if readable:
+            target._ensure_plan()
+            criteria.extend(target._where(readable))
         order, _joins = target._order_by(())  # the target's sort_attribute, then its id
-        query = sa.select(target.model).where(condition).order_by(*order)
+        query = sa.select(target.model).where(*criteria).order_by(*order)
         query = query.options(*target._criteria, *target._loader_options)
         if page is None:
             return list(self.session.execute(query).scalars())
         per_page = per_page or 20
-        count = sa.select(sa.func.count()).select_from(target.model).where(condition)
+        count = sa.select(sa.func.count()).select_from(target.model).where(*criteria)
         count = count.options(*target._criteria)
         total = int(self.session.execute(count).scalar_one())
         if page > 1 and (page - 1) * per_page >= total:
@@ -316,6 +336,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         the parent and the related objects are loaded.
         """
         self._ensure_plan()
+        if self.narrow() or target_resource.manager.narrow(deny=False):
+            # permissions narrow the parent or the children: read the parent, then
+            # count and list the children the identity may read
+            return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
         statements = self._relation_statements.get((attribute, target_resource), False)
         if statements is False:
             statements = self._relation_statements[(attribute, target_resource)] = (

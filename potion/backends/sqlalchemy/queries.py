@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy import orm
 
 from ... import fields
+from ...conditions import AllOf, AnyOf, Related
 from ...exceptions import PageNotFound
 from ...filters import NO_MATCH, Condition, Sort
 from ...pagination import Pagination
@@ -37,12 +38,19 @@ def _page_shape(where: tuple[Condition, ...], sort: tuple[Sort, ...], scalars: b
     """What a list statement depends on besides its values; None if values shape it."""
     conditions = []
     for condition in where:
+        if not isinstance(condition, Condition):  # permission nodes: built per request
+            return None
         filter_ = condition.filter
         value = condition.value
+        field = filter_.field
+        if isinstance(field, fields.ToOne) and field.id_attribute and filter_.name == "eq":
+            # equality on a foreign key (the permission of an owner): a bound id
+            value = _bindable_id(field, value)
+        elif isinstance(field, (fields.ToOne, fields.ToMany, fields.ItemUri)):
+            return None
         if (
             filter_.name not in _BINDABLE_OPERATORS
             or getattr(filter_, "sql_expression", None) is not None
-            or isinstance(filter_.field, (fields.ToOne, fields.ToMany, fields.ItemUri))
             or isinstance(value, bool)
             or not isinstance(value, _BINDABLE_VALUES)
         ):
@@ -51,13 +59,29 @@ def _page_shape(where: tuple[Condition, ...], sort: tuple[Sort, ...], scalars: b
     return scalars, tuple(conditions), sort
 
 
+def _bindable_id(field: Any, value: Any) -> Any:
+    """The id a ToOne condition compares its foreign key with, or None."""
+    target = getattr(field.target, "manager", None)
+    if not isinstance(target, QueryMixin) or value is None:
+        return None
+    value = target._id_for_query(value)
+    return None if value is NO_MATCH else value
+
+
+def _bound_value(condition: Condition) -> Any:
+    field = condition.filter.field
+    if isinstance(field, fields.ToOne):
+        return _bindable_id(field, condition.value)
+    return condition.value
+
+
 def _limited(select: Any) -> Any:
     return select.limit(sa.bindparam("potion_limit")).offset(sa.bindparam("potion_offset"))
 
 
 def _map_ids(manager: Any, value: Any) -> Any:
     """Ids in a condition as ``manager``'s id column stores them; ``NO_MATCH`` for bad ones."""
-    if not isinstance(manager, QueryMixin):
+    if not isinstance(manager, QueryMixin) or isinstance(value, sa.BindParameter):
         return value
     if isinstance(value, list):
         mapped = (manager._id_for_query(v) for v in value)
@@ -103,7 +127,28 @@ class QueryMixin(SQLAlchemyBase):
     def _column(self, attribute: str) -> Any:
         return getattr(self.model, attribute)
 
+    def _node_expression(self, node: Any) -> Any:
+        """``AnyOf``, ``AllOf`` and ``Related`` (see :mod:`potion.conditions`) in SQL."""
+        if isinstance(node, AnyOf):
+            parts = [self._expression(child) for child in node.nodes]
+            return sa.or_(*parts) if parts else sa.false()
+        if isinstance(node, AllOf):
+            parts = [self._expression(child) for child in node.nodes]
+            return sa.and_(*parts) if parts else sa.true()
+        if isinstance(node, Related):
+            target = node.field.target.manager
+            if not isinstance(target, QueryMixin):
+                raise RuntimeError(
+                    f"{self.resource.__name__}.{node.key}: conditions on the referenced "
+                    f"{node.field.target.__name__} need it to be an SQLAlchemy resource"
+                )
+            target._ensure_plan()
+            return getattr(self.model, node.attribute).has(target._expression(node.node))
+        raise TypeError(f"Not a condition: {node!r}")
+
     def _expression(self, condition: Condition) -> Any:
+        if not isinstance(condition, Condition):
+            return self._node_expression(condition)
         field = condition.filter.field
         name = condition.filter.name
         value = condition.value
@@ -348,7 +393,7 @@ class QueryMixin(SQLAlchemyBase):
             if len(self._page_statements_by_shape) >= _STATEMENT_CACHE_SIZE:
                 self._page_statements_by_shape.clear()
             self._page_statements_by_shape[shape] = statements
-        params = {f"potion_w{i}": condition.value for i, condition in enumerate(where)}
+        params = {f"potion_w{i}": _bound_value(condition) for i, condition in enumerate(where)}
         return statements[0], statements[1], params
 
     def _count_statement(self, criteria: Any) -> Any:

@@ -7,7 +7,7 @@ from typing import Any
 from potion import Api, ModelResource, Relation, fields
 from potion.backends.memory import MemoryManager
 
-from . import Store, collect_unsupported, new_app
+from . import Store, collect_unsupported, new_app, register_guarded_resources
 
 _PLAIN = ("first_name", "last_name", "title", "year", "rating", "available", "published", "name")
 
@@ -53,6 +53,7 @@ def build(database: Any, tmp_path: Any) -> Store:
     resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
     for resource in resources.values():
         api.add_resource(resource)
+    resources.update(register_guarded_resources(api, resources))
 
     def read_rows(name: str) -> list[dict[str, Any]]:
         rows = []
@@ -61,7 +62,7 @@ def build(database: Any, tmp_path: Any) -> Store:
             row["id"] = item["id"]
             if "author" in item:
                 row["author_id"] = item["author"]["id"]
-            if name == "shelf":
+            if name in ("shelf", "gshelf"):
                 row["book_ids"] = sorted(book["id"] for book in item.get("books") or ())
             rows.append(row)
         return rows
@@ -73,4 +74,5 @@ def build(database: Any, tmp_path: Any) -> Store:
         resources,
         read_rows,
         unsupported=collect_unsupported(*resources.values()),
+        guarded_share_data=False,
     )
