@@ -33,6 +33,7 @@ __all__ = [
     "is_everything",
     "is_nothing",
     "matches",
+    "readable_only",
     "id_key",
 ]
 
@@ -164,16 +165,29 @@ def _reference_id(field: Any, value: Any) -> Any:
     return value if item_id is None else item_id
 
 
+def _stored_id(field: Any, item: Any) -> Any:
+    """The id a stored item holds in the foreign key of a ToOne (``_MISSING`` when it
+    cannot tell: a dict of properties, an item with changes laid over it)."""
+    attribute = field.id_attribute
+    if attribute is None or isinstance(item, (dict, Overlay)):
+        return _MISSING
+    return fields.get_value(attribute, item, _MISSING)
+
+
 def _condition_matches(condition: Condition, item: Any) -> bool:
     filter_ = condition.filter
     field = filter_.field
-    value = fields.get_value(condition.attribute, item, None)
     operand = condition.value
+    if isinstance(field, fields.ToOne) and _stored_id(field, item) is not _MISSING:
+        value = None  # read from the foreign key below, without loading the item
+    else:
+        value = fields.get_value(condition.attribute, item, None)
     container = field.container if isinstance(field, fields.Array) else None
     if isinstance(field, (fields.ToOne, fields.ItemUri)) or isinstance(container, fields.ToOne):
         # ids compare whatever their Python type on either side
         if isinstance(field, fields.ToOne):
-            value = id_key(_reference_id(field, value))
+            stored = _stored_id(field, item)
+            value = id_key(_reference_id(field, value) if stored is _MISSING else stored)
         elif container is not None:
             value = [id_key(_reference_id(container, v)) for v in value or ()]
         else:
@@ -218,10 +232,34 @@ def matches(node: Any, item: Any) -> bool:
 
 
 def _load(field: Any, target_id: Any) -> Any:
+    return _load_with(field.target.manager, target_id)
+
+
+def readable_only(node: Any, items: Any, manager: Any) -> list[Any]:
+    """The items (or stored references, loaded through ``manager``) matching ``node``."""
+    kept = []
+    for item in items:
+        subject = item
+        if _is_bare_id(item):
+            subject = _load_with(manager, _reference_id_of(manager, item))
+            if subject is None:
+                continue
+        if matches(node, subject):
+            kept.append(item)
+    return kept
+
+
+def _reference_id_of(manager: Any, value: Any) -> Any:
+    if isinstance(value, (str, int, float, uuid.UUID)):
+        return value
+    item_id = manager.get_id(value)
+    return value if item_id is None else item_id
+
+
+def _load_with(manager: Any, item_id: Any) -> Any:
     from .exceptions import ItemNotFound
 
-    manager = field.target.manager
     try:
-        return manager.read_unchecked(target_id)
+        return manager.read_unchecked(item_id)
     except ItemNotFound:
         return None

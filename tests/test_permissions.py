@@ -225,6 +225,7 @@ def test_a_resource_readable_by_roles_alone_is_403_and_its_references_are_missin
 
         class Schema:
             vault = fields.ToOne("vault", nullable=True)
+            vault_body = fields.Inline("vault", attribute="vault", io="r")
 
     api = Api(app, identity_source=_identity)
     api.add_resource(VaultResource)
@@ -241,6 +242,11 @@ def test_a_resource_readable_by_roles_alone_is_403_and_its_references_are_missin
     assert hidden.status_code == missing.status_code == 400
     assert client.post("/tag", json={"vault": None}, headers={"X-User": "2"}).status_code == 200
     assert client.get('/tag?where={"vault": 1}', headers={"X-User": "2"}).json == []
+    # an Inline of a hidden item shows nothing of it; the keeper sees it
+    assert client.post("/tag", json={"vault": 1}, headers=keeper).status_code == 200
+    tag_id = max(TagResource.manager.items)
+    assert client.get(f"/tag/{tag_id}", headers={"X-User": "2"}).json["vault_body"] is None
+    assert client.get(f"/tag/{tag_id}", headers=keeper).json["vault_body"]["label"] == "v"
 
 
 # -- rules are checked at start-up ----------------------------------------------------------

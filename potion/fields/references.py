@@ -156,8 +156,27 @@ def _json_type(value: t.Any) -> str:
     return "null"
 
 
+def _read_node(target: t.Any) -> t.Any:
+    """The condition the identity's read permission of ``target`` puts on its items:
+    None when every item is readable (or nothing is checked)."""
+    manager = getattr(target, "manager", None)
+    permissions = getattr(manager, "permissions", None)
+    if permissions is None or not permissions.guarded:
+        return None
+    identity = permissions.identity()
+    if identity is None:
+        return None
+    from ..conditions import is_everything
+
+    node = permissions.node("read", identity)
+    return None if is_everything(node) else node
+
+
 class ToMany(Array):
-    """A list of references to items of another resource."""
+    """A list of references to items of another resource.
+
+    On output, items the identity may not read are left out, as from every list.
+    """
 
     def __init__(self, resource: t.Any, **kwargs: t.Any) -> None:
         nullable = kwargs.pop("nullable", False)
@@ -166,6 +185,15 @@ class ToMany(Array):
     @property
     def target(self) -> t.Any:
         return self.container.target  # type: ignore[attr-defined]
+
+    def format(self, value: t.Any) -> t.Any:
+        if value:
+            node = _read_node(self.target)
+            if node is not None:
+                from ..conditions import readable_only
+
+                value = readable_only(node, value, self.target.manager)
+        return super().format(value)
 
 
 class Inline(_TargetMixin, Raw):
@@ -189,6 +217,12 @@ class Inline(_TargetMixin, Raw):
         if value is None:
             return None
         target = self.target
+        node = _read_node(target)
+        if node is not None:  # an item the identity may not read is not shown
+            from ..conditions import readable_only
+
+            if not readable_only(node, [value], target.manager):
+                return None
         # the target's manager may read the item as stored, or find it gone (None)
         for_output = getattr(target.manager, "for_output", None)
         if for_output is not None:

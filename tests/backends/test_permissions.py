@@ -298,6 +298,12 @@ def test_relation_add_and_remove_need_the_parents_update_and_the_childs_read(cli
     assert response.get_json() == [_ref("gbook", ann_book)]
     assert response.headers["X-Total-Count"] == "1"
     assert client.get(url, headers=who("3", roles="librarian")).headers["X-Total-Count"] == "2"
+    # the shelf's ToMany field leaves out the hidden book as well
+    shelf_body = client.get(f"/gshelf/{shelf}", headers=editor).get_json()
+    assert shelf_body["books"] == [_ref("gbook", ann_book)]
+    assert len(client.get(f"/gshelf/{shelf}", headers=SUPER).get_json()["books"]) == 2
+    listed = client.get("/gshelf", headers=editor).get_json()
+    assert listed[0]["books"] == [_ref("gbook", ann_book)]
     # removing: a hidden child is missing (404), no update right is 403
     assert client.delete(f"{url}/{bob_book}", headers=editor).status_code == 404
     assert client.delete(f"{url}/{ann_book}", headers=reader).status_code == 403
