@@ -222,15 +222,20 @@ def table(results: list[Result], names: Sequence[str], timings: bool) -> str:
         op = r.operation
         line = f"{op.name:3} {op.title:44}"
         if timings:
-            line += "".join(f" {r.median(name):9.0f}" for name in names)
+            line += "".join(
+                f" {r.median(name):9.0f}" if name in r.rps else f" {'-':>9}" for name in names
+            )
             if "potion" in names and "reference" in names:
                 ratio = r.ratio("potion", "reference")
                 verdict = "ok" if ratio >= op.target else "MISS"
                 line += f" {ratio:6.2f} {'>=' + format(op.target, '.1f') + ' ' + verdict:11}"
-            if "potion" in names and peers:
-                best = max(peers, key=r.median)
+            served = [peer for peer in peers if peer in r.rps]  # an op may be Potion's own
+            if "potion" in names and served:
+                best = max(served, key=r.median)
                 ratio = r.ratio("potion", best)
                 line += f" {format(ratio, '.2f') + ('' if ratio > 1 else ' MISS'):11}"
+            elif "potion" in names and peers:
+                line += f" {'-':11}"
             if "potion" in names and "marshmallow" in names:
                 ratio = r.ratio("marshmallow", "potion")
                 verdict = ""
@@ -238,7 +243,9 @@ def table(results: list[Result], names: Sequence[str], timings: bool) -> str:
                     target = MARSHMALLOW_READ_TARGET
                     verdict = f">={target:.1f} " + ("ok" if ratio >= target else "MISS")
                 line += f" {ratio:6.2f} {verdict:11}"
-        line += "  " + " / ".join(f"{r.sql(name):g}" for name in names)
+        line += "  " + " / ".join(
+            f"{r.sql(name):g}" if name in r.statements else "-" for name in names
+        )
         lines.append(line)
     return "\n".join(lines)
 

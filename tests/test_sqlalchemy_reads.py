@@ -150,3 +150,77 @@ def test_a_read_without_a_session_creates_none(sqla, shelf):
         assert created  # writes run in the session
     finally:
         sa.event.remove(sqla.db.session, "after_begin", began)
+
+
+def test_a_write_answers_what_the_database_stored_in_one_statement(sqla, shelf):
+    _author, book, resource, _authors = shelf
+    from potion import signals
+
+    def shout(sender, item, changes):
+        # changes the row behind the ORM's back: only a reload can see it
+        sqla.db.session.execute(
+            sa.update(book).where(book.id == item.id).values(title=sa.func.upper(book.title))
+        )
+
+    signals.after_update.connect(shout, sender=resource)
+    try:
+        with sqla.count_statements() as statements:
+            response = sqla.patch("/book/1", json={"title": "quiet"})
+        assert response.status_code == 200
+        assert response.json["title"] == "QUIET" == sqla.scalar("select title from book where id=1")
+        reloads = [s for s in statements if s.lower().lstrip().startswith("select")]
+        assert len(reloads) == 2  # the item, then its columns after the commit
+    finally:
+        signals.after_update.disconnect(shout, sender=resource)
+    response = sqla.post("/book", json={"title": "Fresh", "author": {"$ref": "/author/1"}})
+    assert response.status_code == 200
+    new_id = sqla.scalar("select id from book where title='Fresh'")
+    assert response.headers["Location"].endswith(f"/book/{new_id}")
+    assert response.json == {
+        "$uri": f"/book/{new_id}",
+        "title": "Fresh",
+        "author": {"$ref": "/author/1"},
+    }
+
+
+def test_an_attribute_route_after_a_write_reads_attributes_beyond_the_schema(sqla):
+    from potion import ItemAttributeRoute
+
+    db = sqla.db
+
+    class Note(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        text = db.Column(db.String(40), nullable=False)
+        secret = db.Column(db.String(40), nullable=False, default="s")
+
+    class NoteResource(ModelResource):
+        secret = ItemAttributeRoute(fields.String(), io="ru")
+
+        class Meta:
+            model = Note
+            exclude_fields = ("secret",)
+
+    sqla.api.add_resource(NoteResource)
+    sqla.create_all()
+    sqla.add(Note(text="a", secret="old"))
+    response = sqla.post("/note/1/secret", json="new")
+    assert response.status_code == 200 and response.json == "new"
+    assert sqla.get("/note/1/secret").json == "new"
+    assert sqla.get("/note/1").json == {"$uri": "/note/1", "text": "a"}
+
+
+def test_a_session_choosing_its_engine_per_read_is_asked_on_every_read(sqla, shelf):
+    session_class = sqla.db.session.session_factory.class_
+    asked = []
+
+    def get_bind(self, mapper=None, clause=None, **kwargs):
+        asked.append(mapper)
+        return sqla.engine
+
+    session_class.get_bind = get_bind
+    try:
+        for _ in range(3):
+            assert sqla.get("/book/1").status_code == 200
+        assert len(asked) == 3
+    finally:
+        del session_class.get_bind

@@ -6,6 +6,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
+import flask_sqlalchemy.session
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
@@ -13,6 +14,11 @@ from sqlalchemy import orm
 #: scoped session -> a session of its factory that never executes anything: it
 #: tells which engine a fresh session would choose and which events it would run
 _probes: weakref.WeakKeyDictionary[Any, orm.Session] = weakref.WeakKeyDictionary()
+
+
+#: ``Session.get_bind`` implementations whose answer for a mapper depends only on the
+#: app (Flask-SQLAlchemy's picks the engine by the model's bind key)
+_STABLE_GET_BINDS = frozenset({orm.Session.get_bind, flask_sqlalchemy.session.Session.get_bind})
 
 
 class SQLAlchemyBase:
@@ -35,6 +41,8 @@ class SQLAlchemyBase:
     _loader_options: list[Any]
     #: shape of a list query -> its (count, page) statements
     _page_statements_by_shape: dict[Any, tuple[Any, Any]]
+    #: app -> the engine its built-in reads use, when the session's choice is stable
+    _read_binds: weakref.WeakKeyDictionary[Any, Any] | None = None
 
     @property
     def session(self) -> orm.scoped_session[Any]:
@@ -50,25 +58,41 @@ class SQLAlchemyBase:
     def _reader(self, statement: Any) -> tuple[Any, bool]:
         """What a built-in read of rows executes ``statement`` on, and whether to close it.
 
-        When the request has no session yet, a connection of the engine the
-        session would choose, returned to the pool after the read: the statements
+        When the request has no session yet, or its session is between
+        transactions (after a commit), a connection of the engine the session
+        would choose, returned to the pool after the read: the statements
         select columns of ORM entities, so the ORM still compiles them (the
         discriminator of single-table inheritance, loader criteria given as
         options), but no session is set up, flushed and closed around them.
-        When the request's session exists, the read joins its transaction and
+        When the request's session is in a transaction, the read joins it and
         sees its unflushed changes.  When the session runs ``do_orm_execute``
         hooks (soft deletion, for example), the read goes through the session,
         so they apply.
         """
-        scoped = current_app.extensions["sqlalchemy"].session
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        scoped = app.extensions["sqlalchemy"].session
         registry = scoped.registry
         if registry.has():
-            return self._session_reader(registry(), statement), False
+            session = registry()
+            if (
+                session.in_transaction()
+                or session.dispatch.do_orm_execute
+                or (session.autoflush and (session.new or session.dirty or session.deleted))
+            ):
+                return self._session_reader(session, statement), False
+            # between transactions (after a commit): nothing but committed rows to see
         probe = _probes.get(scoped)
         if probe is None:
             probe = _probes[scoped] = scoped.session_factory()
         if not probe.dispatch.do_orm_execute:
-            bind = probe.get_bind(mapper=self.mapper, clause=statement)
+            bind = self._read_binds.get(app) if self._read_binds is not None else None
+            if bind is None:
+                bind = probe.get_bind(mapper=self.mapper, clause=statement)
+                if type(probe).get_bind in _STABLE_GET_BINDS:
+                    # the engine depends on the app and the model alone: keep it
+                    if self._read_binds is None:
+                        self._read_binds = weakref.WeakKeyDictionary()
+                    self._read_binds[app] = bind
             if isinstance(bind, sa.Engine):
                 return bind.connect(), True
         return self._session_reader(scoped(), statement), False

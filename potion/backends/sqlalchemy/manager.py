@@ -23,6 +23,18 @@ from .queries import QueryMixin, _limited
 __all__ = ["SQLAlchemyManager"]
 
 
+class _Stored:
+    """An item as a response formats it after a write: the columns the schema reads,
+    as stored; any other attribute (a route's own field) is the item's."""
+
+    def __init__(self, row: Any, item: Any) -> None:
+        self.__dict__.update(row._mapping)
+        self.__dict__["_potion_item"] = item
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.__dict__["_potion_item"], name)
+
+
 class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     """Manager for Flask-SQLAlchemy models."""
 
@@ -181,6 +193,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self._criteria = [o for o in options if isinstance(o, LoaderCriteriaOption)]
         self._loader_options = [o for o in options if not isinstance(o, LoaderCriteriaOption)]
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
+        self._row_keys = frozenset(needed)
         self._item_statement: Any = (
             sa.select(*self._row_columns)
             .where(self._id_instrumented == sa.bindparam("potion_id"))
@@ -286,6 +299,42 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         if row is None:
             raise ItemNotFound(self.resource, id=id)
         return row
+
+    def get_id(self, item: Any) -> Any:
+        """The item's id; from its identity when the id is the primary key, so that an
+        item a commit expired is not loaded again just for its id."""
+        if self.id_column.primary_key and len(self.mapper.primary_key) == 1:
+            state = sa.inspect(item, raiseerr=False)
+            identity = getattr(state, "identity", None)
+            if identity is not None:
+                return identity[0]
+        return super().get_id(item)
+
+    def for_output(self, item: Any) -> Any:
+        """``item``, or a row of the columns the schema reads when the item would be
+        loaded again to format it (a commit expired it): one statement either way,
+        without building ORM state.  ``None`` when the item no longer exists."""
+        self._ensure_plan()
+        statement = self._item_statement
+        if statement is None or not (
+            self.id_column.primary_key and len(self.mapper.primary_key) == 1
+        ):
+            return item
+        state = sa.inspect(item, raiseerr=False)
+        if (
+            state is None
+            or not state.persistent
+            or state.identity is None
+            or not self._row_keys & state.unloaded
+        ):
+            return item
+        reader, owned = self._reader(statement)
+        try:
+            row = reader.execute(statement, {"potion_id": state.identity[0]}).first()
+        finally:
+            if owned:
+                reader.close()
+        return None if row is None else _Stored(row, item)
 
     def page_for_output(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
