@@ -115,6 +115,9 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         """The foreign-key column of each ToOne over a simple many-to-one relationship."""
         self._fk_fields: dict[str, str] = {}  # foreign key attribute -> field key
         self._fk_candidates: list[tuple[fields.ToOne, str, Any]] = []
+        #: relationship attribute of a ToOne -> (its foreign key, the target's key
+        #: attribute, the name of the reverse collection or None)
+        self._many_to_one: dict[str, tuple[str, str, str | None]] = {}
         for key, field in resource.schema.fields.items():
             if not isinstance(field, fields.ToOne):
                 continue
@@ -129,6 +132,11 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             fk_key = self.mapper.get_property_by_column(local).key
             self._fk_fields[fk_key] = key
             self._fk_candidates.append((field, fk_key, remote))
+            reverse = prop.back_populates or prop.backref
+            if isinstance(reverse, tuple):
+                reverse = reverse[0]
+            remote_key = prop.mapper.get_property_by_column(remote).key
+            self._many_to_one[attribute] = (fk_key, remote_key, reverse or None)
 
     def _ensure_plan(self) -> None:
         """Work out, once all resources are known, how the built-in reads run."""
@@ -441,6 +449,37 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
 
     def _prepare_write(self) -> None:
         self._ensure_plan()
+
+    def _build(self, properties: dict[str, Any]) -> Any:
+        """A new item; a reference to a stored item is set as its foreign key.
+
+        The referenced object is still the item's attribute (as loaded, so
+        ``before_create`` receivers see it), but the unit of work has no
+        relationship to synchronise: the insert carries the key.  When the
+        target's reverse collection is loaded in the session, the reference is
+        set as a relationship, so that the collection gains the new item.
+        """
+        item = self.model()
+        many_to_one = self._many_to_one
+        for key, value in properties.items():
+            link = many_to_one.get(key) if value is not None else None
+            if link is None or not self._set_reference(item, key, value, *link):
+                setattr(item, key, value)
+        return item
+
+    def _set_reference(
+        self, item: Any, key: str, value: Any, fk_key: str, remote_key: str, reverse: Any
+    ) -> bool:
+        state = sa.inspect(value, raiseerr=False)
+        if state is None or state.key is None or state.session is None:
+            return False  # not a stored object of this session
+        loaded = state.dict
+        target_id = loaded.get(remote_key)
+        if target_id is None or (reverse is not None and reverse in loaded):
+            return False
+        setattr(item, fk_key, target_id)
+        orm.attributes.set_committed_value(item, key, value)
+        return True
 
     def _insert(self, item: Any, properties: dict[str, Any]) -> None:
         session = self.session
