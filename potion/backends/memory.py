@@ -154,12 +154,20 @@ class MemoryManager(Manager):
         self._remember("insert", item_id, None)
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        self._stored(item)
         item.update(changes)
 
     def _remove(self, item: Any) -> None:
-        item_id = self.get_id(item)
+        item_id = self._stored(item)
         self.items.pop(item_id, None)
         self._remember("delete", item_id, item)
+
+    def _stored(self, item: Any) -> Any:
+        """The id of ``item``; ``ItemNotFound`` when it was deleted meanwhile."""
+        item_id = self.get_id(item)
+        if self.items.get(item_id) is not item:
+            raise ItemNotFound(self.resource, id=item_id)
+        return item_id
 
     def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any

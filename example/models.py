@@ -1,0 +1,55 @@
+"""The library's tables: authors, books, members and loans."""
+
+import datetime
+
+from potion.project import db
+
+#: How long a loan lasts unless the librarian says otherwise.
+LOAN_DAYS = 21
+
+
+def today() -> datetime.date:
+    return datetime.date.today()
+
+
+def due_date() -> datetime.date:
+    return today() + datetime.timedelta(days=LOAN_DAYS)
+
+
+class Author(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(120), nullable=False, unique=True)
+    born = db.Column(db.Integer)
+
+
+class Book(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    isbn = db.Column(db.String(17), nullable=False, unique=True)
+    title = db.Column(db.String(200), nullable=False)
+    author_id = db.Column(db.Integer, db.ForeignKey(Author.id), nullable=False, index=True)
+    author = db.relationship(Author, backref=db.backref("books", lazy="dynamic"))
+    year = db.Column(db.Integer)
+    copies = db.Column(db.Integer, nullable=False, default=1)
+
+
+class Member(db.Model):
+    """A library card; ``user`` is the login of the member, if they have one."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    card = db.Column(db.String(20), nullable=False, unique=True)
+    name = db.Column(db.String(120), nullable=False)
+    user_id = db.Column(
+        db.Integer, db.ForeignKey("auth_user.id", ondelete="SET NULL"), unique=True
+    )
+    user = db.relationship("User")
+
+
+class Loan(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    book_id = db.Column(db.Integer, db.ForeignKey(Book.id), nullable=False, index=True)
+    book = db.relationship(Book)
+    member_id = db.Column(db.Integer, db.ForeignKey(Member.id), nullable=False, index=True)
+    member = db.relationship(Member, backref=db.backref("loans", lazy="dynamic"))
+    lent_on = db.Column(db.Date, nullable=False, default=today)
+    due_on = db.Column(db.Date, nullable=False, default=due_date)
+    returned_on = db.Column(db.Date)

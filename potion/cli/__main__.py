@@ -1,0 +1,5 @@
+"""``python -m potion.cli``: the ``potion`` command."""
+
+from . import console
+
+console()
