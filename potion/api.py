@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable, Iterable
 
-from flask import Blueprint, Flask, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
+from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +63,7 @@ class Api:
         self.resources: dict[str, Any] = {}
         self.endpoints: set[str] = set()
         self._rules: list[tuple[str, str, Callable[..., Any], str, bool]] = []
+        self._options_paths: set[tuple[Flask, str]] = set()
         self._endpoint_prefix = ""
         self._schema_document: dict[str, Any] | None = None
         self._add_rule("/schema", "schema", self._schema_view, "GET", True)
@@ -109,6 +112,8 @@ class Api:
         apis = app.extensions.setdefault("potion", [])
         if not apis:
             app.register_error_handler(Exception, _handle_error)
+            # registered after the store's extension (SQLAlchemy(app)): runs before its teardown
+            app.teardown_appcontext(_release_stores)
         if self.blueprint is None and any(other.blueprint is None for other in apis):
             # A further Api on the same app: its endpoints get a prefix of their
             # own (``/v2`` → ``v2_schema``, ``v2_book_self``) so they cannot clash.
@@ -131,7 +136,17 @@ class Api:
         full_endpoint = self._endpoint_prefix + endpoint
         self.endpoints.add(full_endpoint)
         view = self._decorate(app, view, schema_route)
-        app.add_url_rule(self.prefix + rule, full_endpoint, view, methods=[method])
+        path = self.prefix + rule
+        methods = [method]
+        if (app, path) not in self._options_paths:
+            # the first route at a URL answers OPTIONS for all of them (outside the
+            # Api's decorators: a CORS preflight carries no credentials)
+            self._options_paths.add((app, path))
+            methods.append("OPTIONS")
+            view = _answering_options(view)
+        app.add_url_rule(
+            path, full_endpoint, view, methods=methods, provide_automatic_options=False
+        )
 
     def _decorate(
         self, app: Flask, view: Callable[..., Any], schema_route: bool
@@ -248,15 +263,53 @@ class Api:
         return first in self.resources or first == "schema"
 
 
+def _answering_options(view: Callable[..., Any]) -> Callable[..., Any]:
+    """``view``, answering ``OPTIONS`` itself: 204 with the URL's methods in ``Allow``."""
+
+    def answer(**kwargs: Any) -> Any:
+        if request.method == "OPTIONS":
+            adapter = request_ctx.url_adapter
+            allowed = adapter.allowed_methods() if adapter is not None else ["OPTIONS"]
+            response = Response(status=204, headers={"Allow": ", ".join(sorted(allowed))})
+            del response.headers["Content-Type"]
+            return response
+        return view(**kwargs)
+
+    functools.update_wrapper(answer, view)
+    return answer
+
+
 def _handle_error(error: Exception) -> Any:
-    """Answer errors of API routes in JSON; leave the host app's other pages alone."""
-    if isinstance(error, PotionException):
-        return error.get_response()
+    """Answer errors of API routes in JSON; leave the host app's other pages alone.
+
+    An exception of a data store (raised by a manager, a view, a signal receiver)
+    is classified by the backends the Api serves: an outage is a 503, logged with
+    its cause.
+    """
     apis = current_app.extensions.get("potion", [])
-    if not any(api.owns_request() for api in apis):
-        if isinstance(error, HTTPException):
-            return error
-        raise error
+    if not isinstance(error, PotionException):
+        if not any(api.owns_request() for api in apis):
+            if isinstance(error, HTTPException):
+                return error
+            raise error
+        translated = _store_error(apis, error)
+        if translated is not None:
+            translated.__cause__ = error
+            _recover(apis, error)
+            error = translated
+    if isinstance(error, PotionException):
+        if error.status_code >= 500:
+            cause = error.__cause__
+            current_app.logger.error(
+                "%s %s answered %s: %s%s",
+                request.method,
+                request.path,
+                error.status_code,
+                error.message or type(error).__name__,
+                f" ({type(cause).__name__}: {cause})" if cause is not None else "",
+                exc_info=error,
+            )
+        return error.get_response()
     if isinstance(error, HTTPException):
         allowed = getattr(error, "valid_methods", None)
         headers = {"Allow": ", ".join(allowed)} if allowed else None
@@ -269,3 +322,58 @@ def _handle_error(error: Exception) -> Any:
     return InternalError(
         "The server could not complete the request because of an internal error."
     ).get_response()
+
+
+def _store_error(apis: list[Api], error: Exception) -> PotionException | None:
+    """The answer of the first backend that recognises ``error`` as its store's failure."""
+    seen: set[type] = set()
+    for api in apis:
+        for resource in api.resources.values():
+            manager = type(resource.manager)
+            classify = getattr(manager, "store_error", None)
+            if classify is None or manager in seen:
+                continue
+            seen.add(manager)
+            translated = classify(error)
+            if translated is not None:
+                return translated
+    return None
+
+
+def _recover(apis: list[Api], error: Exception) -> None:
+    """Let every manager drop what the outage broke (a connection that is gone)."""
+    for api in apis:
+        for resource in api.resources.values():
+            recover = getattr(resource.manager, "recover", None)
+            if recover is None:
+                continue
+            try:
+                recover(error)
+            except Exception as exc:  # recovering is a courtesy: never a second error
+                current_app.logger.warning("Recovering from %s failed: %s", error, exc)
+
+
+def _release_stores(error: BaseException | None) -> None:
+    """End every store's use by the request; a failure is logged, never raised.
+
+    The response is already computed: a rollback that fails on a dead connection
+    must not turn it into an error page.
+    """
+    released: set[Any] = set()
+    for api in current_app.extensions.get("potion", []):
+        for resource in api.resources.values():
+            manager = resource.manager
+            release = getattr(manager, "release", None)
+            if release is None:
+                continue
+            try:
+                key = (type(manager), manager._transaction_key())
+            except Exception:
+                key = (type(manager), id(manager))
+            if key in released:
+                continue
+            released.add(key)
+            try:
+                release()
+            except Exception as exc:
+                current_app.logger.warning("Releasing the data store failed: %s", exc)

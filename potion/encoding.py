@@ -52,6 +52,18 @@ def dumps_bytes(value: Any, debug: bool = False) -> bytes:
         ).encode()
 
 
+def shown(value: Any, limit: int = 80) -> str:
+    """``value`` as JSON text for an error message (``{"$ref": "/author/9"}``, ``"abc"``).
+
+    Keys keep the client's order; text longer than ``limit`` is cut with ``...``.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=_default)
+    except (TypeError, ValueError):
+        text = str(value)
+    return text if len(text) < limit else text[: limit - 3] + "..."
+
+
 def loads(data: str | bytes) -> Any:
     """Decode JSON text; raises ``ValueError`` on malformed input."""
     return orjson.loads(data)

@@ -10,6 +10,8 @@ from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from .encoding import shown
+
 __all__ = [
     "PotionException",
     "ItemNotFound",
@@ -24,6 +26,7 @@ __all__ = [
     "Forbidden",
     "RequestTooLarge",
     "InternalError",
+    "StoreUnavailable",
 ]
 
 
@@ -43,11 +46,14 @@ class PotionException(Exception):
             "status": self.status_code,
         }
 
+    #: Extra response headers (``Retry-After`` of a 503, ``WWW-Authenticate`` of a 401).
+    headers: dict[str, str] = {}
+
     def get_response(self) -> Any:
-        """A Flask response with the body of :meth:`as_dict` and the status."""
+        """A Flask response with the body of :meth:`as_dict`, the status and ``headers``."""
         from .encoding import json_response
 
-        return json_response(self.as_dict(), self.status_code)
+        return json_response(self.as_dict(), self.status_code, dict(self.headers) or None)
 
 
 class ItemNotFound(PotionException):
@@ -143,17 +149,12 @@ class InvalidReference(ValidationError):
             [
                 {
                     "path": path,
-                    "message": f"{resource_name} {_short(reference)} does not exist",
+                    "message": f"{resource_name} {shown(reference)} does not exist",
                     "validationOf": {"$ref": resource_name},
                 }
             ],
             message=f"Reference to a missing {resource_name}",
         )
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) < 80 else text[:77] + "..."
 
 
 class BackendConflict(PotionException):
@@ -216,3 +217,20 @@ class InternalError(PotionException):
     """An unexpected error; the body never carries a traceback (500)."""
 
     status_code = 500
+
+
+class StoreUnavailable(PotionException):
+    """The data store could not be reached or did not answer in time (503).
+
+    Raised for a lost or refused connection, a timeout, a deadlock or any other
+    operational failure of the store; never for missing data.  The response
+    carries ``Retry-After``; the cause (the store's own exception) is chained and
+    logged by the Api.
+    """
+
+    status_code = 503
+    #: ``Retry-After``: the seconds the client is asked to wait before retrying.
+    headers = {"Retry-After": "5"}
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or "The database is unavailable")

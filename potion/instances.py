@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, has_app_context, request
 
+from .encoding import shown
 from .exceptions import ValidationError
 from .filters import parse_sort, parse_where, sort_schema, where_schema
 from .pagination import Pagination, pagination_headers
@@ -23,12 +24,12 @@ def _positive_int(raw: str | None, name: str, default: int) -> int:
     except ValueError:
         raise ValidationError(
             [{"path": [name], "validationOf": {"type": "integer"}}],
-            message=f"The {name!r} parameter must be a positive integer, not {raw!r}",
+            message=f"The {name!r} parameter must be a positive integer, not {shown(raw)}",
         ) from None
     if value < 1:
         raise ValidationError(
             [{"path": [name], "validationOf": {"minimum": 1}}],
-            message=f"The {name!r} parameter must be a positive integer, not {raw!r}",
+            message=f"The {name!r} parameter must be a positive integer, not {shown(raw)}",
         )
     return value
 

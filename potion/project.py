@@ -34,6 +34,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import __version__
 from .api import Api
+from .backends.sqlalchemy import ENGINE_OPTIONS
 
 __all__ = [
     "DEFAULTS",
@@ -369,7 +370,7 @@ class Project:
         raise_on_errors(settings_messages(self))
         app = Flask(self.package or self.name)
         app.config.update(DEFAULTS)
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(ENGINE_OPTIONS)  # pre-ping
         app.config.update(self.settings)
         app.extensions["potion_project"] = self
 

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 
 from . import fields
 from .adapters import item_schema
+from .exceptions import ItemNotFound
 from .instances import Instances
 from .permissions.rules import DEFAULT_PERMISSIONS
 from .routes import ItemRoute, Route, RouteSet
@@ -264,8 +265,9 @@ class ModelResource(Resource, metaclass=ModelResourceMeta):
     def create(self, properties: dict[str, Any]) -> Any:
         """Create an item."""
         item = self.manager.create(properties)
-        location = f"{route_prefix_of(self)}/{self.manager.get_id(item)}"
-        return self.manager.for_output(item), 200, {"Location": location}
+        item_id = self.manager.get_id(item)
+        location = f"{route_prefix_of(self)}/{item_id}"
+        return self._output(item, item_id), 200, {"Location": location}
 
     @Route.GET(
         lambda r: f"/<{r.meta.id_converter}:id>",
@@ -281,13 +283,20 @@ class ModelResource(Resource, metaclass=ModelResourceMeta):
     def update(self, properties: dict[str, Any], id: Any) -> Any:
         """Change some fields of an item."""
         item = self.read_item(id)
-        return self.manager.for_output(self.manager.update(item, properties))
+        return self._output(self.manager.update(item, properties), id)
 
     @update.DELETE(rel="destroy")
     def destroy(self, id: Any) -> Any:
         """Delete an item."""
         self.manager.delete(self.read_item(id))
         return None, 204
+
+    def _output(self, item: Any, id: Any) -> Any:
+        """The written item as the response formats it; 404 when it was deleted meanwhile."""
+        output = self.manager.for_output(item)
+        if output is None:
+            raise ItemNotFound(type(self), id=id)
+        return output
 
     def relation_add(self, item: Any, attribute: str, target: Any, target_item: Any) -> None:
         self.manager.relation_add(item, attribute, target, target_item)

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from . import fields as field_types
 from .adapters import route_schema
+from .backends import writes_begun
 from .encoding import json_response
 from .exceptions import Forbidden, InvalidReference, ItemNotFound, RequestTooLarge
 from .instances import RelationInstances
@@ -340,10 +341,25 @@ class Route:
         success_code = self.success_code or 200
         load_item = self.is_item_route and self.loads_item
         reads_body = self.method in ("POST", "PUT", "PATCH", "DELETE")
+        retries = self.method in (None, "GET") and getattr(resource, "manager", None) is not None
         action = self.action
         permissions = getattr(resource.manager, "permissions", None) if action else None
 
         def view(**kwargs: Any) -> Any:
+            if not retries:
+                return respond(kwargs)
+            writes = writes_begun()
+            try:
+                return respond(dict(kwargs))
+            except Exception as exc:
+                # a read that met a dropped connection runs once more on a fresh one;
+                # never a request that began a write
+                manager = resource.manager
+                if writes_begun() != writes or manager is None or not manager.prepare_retry(exc):
+                    raise
+            return respond(kwargs)
+
+        def respond(kwargs: dict[str, Any]) -> Any:
             if reads_body:
                 _limit_body(request)
             instance = resource()
@@ -481,9 +497,15 @@ class ItemAttributeRoute(RouteSet):
 
 
 def _for_output(resource: Any, item: Any) -> Any:
-    """``item`` as the resource's manager formats it (see ``Manager.for_output``)."""
+    """``item`` as the resource's manager formats it (see ``Manager.for_output``);
+    ``ItemNotFound`` when the item was deleted meanwhile."""
     for_output = getattr(resource.manager, "for_output", None)
-    return item if for_output is None else for_output(item)
+    if for_output is None:
+        return item
+    output = for_output(item)
+    if output is None:
+        raise ItemNotFound(resource, id=resource.manager.get_id(item))
+    return output
 
 
 class _BareValue(Schema):

@@ -141,7 +141,7 @@ def test_refusals_store_nothing(library):
     assert missing_author.json["errors"] == [
         {
             "path": ["author"],
-            "message": "author {'$ref': '/author/9'} does not exist",
+            "message": 'author {"$ref": "/author/9"} does not exist',
             "validationOf": {"$ref": "author"},
         }
     ]

@@ -127,9 +127,9 @@ def test_references_in_a_body(people, client, owner, author):
 @pytest.mark.parametrize(
     "owner, shown",
     [
-        ({"$ref": "/user/9"}, "{'$ref': '/user/9'}"),
+        ({"$ref": "/user/9"}, '{"$ref": "/user/9"}'),
         (9, "9"),
-        ("zed", "'zed'"),
+        ("zed", '"zed"'),
     ],
 )
 def test_missing_reference_in_a_body(people, client, owner, shown):

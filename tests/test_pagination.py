@@ -108,7 +108,7 @@ def test_invalid_page_arguments_are_400_naming_the_parameter(client, query, path
     value = query.split("=", 1)[1]
     assert response.json == {
         "errors": [{"path": [path], "validationOf": keyword}],
-        "message": f"The '{path}' parameter must be a positive integer, not '{value}'",
+        "message": f"The '{path}' parameter must be a positive integer, not \"{value}\"",
         "status": 400,
     }
 

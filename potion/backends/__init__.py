@@ -83,6 +83,16 @@ Permissions (see :mod:`potion.permissions`)
     ``read_unchecked(id)``
         ``read`` without permission checks, for the permission layer itself.
 
+Store errors
+    Each backend classifies its store's exceptions once, in its errors module:
+    ``store_error(exc)`` (a classmethod) answers failures of the store itself,
+    :class:`~potion.exceptions.StoreUnavailable` (503) for a lost, refused or
+    timed-out connection or any other operational error, and the Api asks it for
+    any exception raised while serving an API request.  ``translate_error(exc)``
+    adds the answers about the resource's items (integrity violations).  A row
+    that disappeared under a write (deleted concurrently) is an ``ItemNotFound``;
+    a failed rollback never hides the error that caused it.
+
 Capabilities
     ``unsupported`` maps a capability name (``"between"``, ``"transactions"``,
     ...) to the reason the store lacks it.  The contract test suite skips exactly
@@ -93,22 +103,32 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import logging
 from typing import Any, Iterator
 
 from .. import fields, filters, signals
-from ..exceptions import ItemNotFound, PotionException
+from ..exceptions import ItemNotFound, PotionException, StoreUnavailable
 from ..filters import Condition, Sort
 from ..natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ..pagination import Pagination
 from ..permissions import DEFAULT_PERMISSIONS, Permissions
 from .narrowing import Narrowed, NarrowingMixin
 
-__all__ = ["Manager", "RelationalManager", "Narrowed", "manager_for_model"]
+__all__ = ["Manager", "RelationalManager", "Narrowed", "manager_for_model", "writes_begun"]
 
+log = logging.getLogger(__name__)
+
+#: Write transactions begun in this context (a read is retried only if none began).
+_writes_begun: contextvars.ContextVar[int] = contextvars.ContextVar("potion_writes", default=0)
 
 _transaction_depths: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
     "potion_transaction_depths", default=None
 )
+
+
+def writes_begun() -> int:
+    """How many write transactions have begun in this context so far (for retries)."""
+    return _writes_begun.get()
 
 
 class Manager(NarrowingMixin):
@@ -388,9 +408,60 @@ class Manager(NarrowingMixin):
     def _rollback(self) -> None:
         pass
 
+    @staticmethod
+    def unavailable(exc: BaseException) -> bool:
+        """Whether ``exc`` means the store cannot serve now (its backend's errors module says)."""
+        return False
+
+    @classmethod
+    def store_error(cls, exc: BaseException) -> PotionException | None:
+        """The API error for a failure of the store itself, or None.
+
+        :class:`~potion.exceptions.StoreUnavailable` (503) when the store cannot
+        serve: a lost, refused or timed-out connection, any other operational
+        error (as :meth:`unavailable` tells).  The Api asks every backend it
+        serves about an exception raised in an API request.
+        """
+        return StoreUnavailable() if cls.unavailable(exc) else None
+
     def translate_error(self, exc: BaseException) -> PotionException | None:
-        """A Potion error for a store error (integrity violations), or None."""
-        return None
+        """A Potion error for a store error (an outage, an integrity violation), or None."""
+        return self.store_error(exc)
+
+    def prepare_retry(self, exc: BaseException) -> bool:
+        """Whether a read that failed with ``exc`` may run once more, and get ready for it.
+
+        True only when the store's connection was lost (not refused, not a
+        timeout): the backend drops it so the next try gets a fresh one.  The
+        routes retry a GET once, and only if it began no write transaction.
+        """
+        return False
+
+    def release(self) -> None:
+        """End the request's use of the store (called when the app context ends).
+
+        A backend closes what the request left open, before the application's own
+        teardown does; nothing by default.  Errors are logged by the caller, never
+        raised into a response that is already computed.
+        """
+
+    def recover(self, exc: BaseException) -> None:
+        """Called after a request failed with ``exc``, an outage of a store.
+
+        A backend drops a connection that is gone, so the next request opens a
+        fresh one; nothing by default (SQLAlchemy's pool does this itself).
+        """
+
+    def _rollback_after(self, exc: BaseException) -> None:
+        """Roll back after ``exc``; a rollback that fails too is logged, never raised.
+
+        When the connection is lost, the rollback fails as well: the error the
+        client must hear about is the first one.
+        """
+        try:
+            self._rollback()
+        except Exception as rollback_error:
+            log.warning("Rolling back after %s failed too: %s", type(exc).__name__, rollback_error)
 
     @contextlib.contextmanager
     def transaction(self, commit: bool = True) -> Iterator[None]:
@@ -404,6 +475,7 @@ class Manager(NarrowingMixin):
         outer = depth == 0
         try:
             if outer:
+                _writes_begun.set(_writes_begun.get() + 1)
                 self._begin()
             yield
             if outer:
@@ -413,7 +485,7 @@ class Manager(NarrowingMixin):
                     self._flush()
         except BaseException as exc:
             if outer:
-                self._rollback()
+                self._rollback_after(exc)
                 translated = self.translate_error(exc)
                 if translated is not None:
                     raise translated from exc
@@ -428,7 +500,7 @@ class Manager(NarrowingMixin):
         try:
             self._commit()
         except Exception as exc:
-            self._rollback()
+            self._rollback_after(exc)
             translated = self.translate_error(exc)
             if translated is not None:
                 raise translated from exc

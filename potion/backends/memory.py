@@ -154,10 +154,11 @@ class MemoryManager(Manager):
         self._remember("insert", item_id, None)
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        self._stored(item)
         item.update(changes)
 
     def _remove(self, item: Any) -> None:
-        item_id = self.get_id(item)
+        item_id = self._stored(item)
         self.items.pop(item_id, None)
         self._remember("delete", item_id, item)
         self._forget_references(item)
@@ -180,6 +181,13 @@ class MemoryManager(Manager):
                     if isinstance(value, list) and any(v is removed for v in value):
                         self._remember("restore", None, (other, dict(other)))
                         other[key] = [v for v in value if v is not removed]
+
+    def _stored(self, item: Any) -> Any:
+        """The id of ``item``; ``ItemNotFound`` when it was deleted meanwhile."""
+        item_id = self.get_id(item)
+        if self.items.get(item_id) is not item:
+            raise ItemNotFound(self.resource, id=item_id)
+        return item_id
 
     def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any

@@ -1,9 +1,10 @@
-"""Reading SQL integrity errors: which constraint failed, on which columns.
+"""Reading SQL errors: is the database unavailable, which constraint failed, on which columns.
 
 Shared by the SQL backends.  Works from the DB-API error of SQLite, PostgreSQL
 (psycopg2 and psycopg 3) and MariaDB/MySQL (PyMySQL, mysqlclient), so the API can
-answer 409 or 400 naming the field instead of a bare 500.  The ``error_for_*``
-functions build those answers once the backend knows the kind and the names.
+answer 503 for an outage (:func:`is_unavailable`) and 409 or 400 naming the field
+for a refused write instead of a bare 500.  The ``error_for_*`` functions build
+those answers once the backend knows the kind and the names.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, Iterable, Sequence
 from ..exceptions import BackendConflict, DuplicateKey, IntegrityViolation, PotionException
 
 __all__ = [
+    "is_unavailable",
+    "is_disconnect",
     "classify_integrity_error",
     "constraints_of_table",
     "error_for_fields",
@@ -122,6 +125,82 @@ def statement_values(statement: str | None, params: Any) -> dict[str, Any]:
     return {}
 
 
+#: PostgreSQL SQLSTATE classes of a store that cannot serve now: connection
+#: exceptions, insufficient resources, operator intervention (shutdown, statement
+#: timeout), system errors, and transaction rollbacks (deadlock, serialization).
+_PG_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57", "58", "40"})
+#: PostgreSQL codes of the same kind outside those classes: lock not available.
+_PG_UNAVAILABLE_CODES = frozenset({"55P03"})
+#: MariaDB/MySQL server errors of the same kind: too many connections, access
+#: denied, server shutdown, lock wait timeout, query interrupted, deadlock,
+#: connection killed, statement timeouts, client idle timeout.
+_MYSQL_UNAVAILABLE_CODES = frozenset(
+    {1040, 1044, 1045, 1053, 1077, 1152, 1153, 1158, 1159, 1160, 1161, 1184, 1205, 1213}
+    | {1317, 1927, 1969, 3024, 4031}
+)
+#: SQLite result codes of the same kind: busy, locked, read-only, interrupted,
+#: I/O error, corrupt file, disk full, cannot open.
+_SQLITE_UNAVAILABLE_CODES = frozenset({5, 6, 8, 9, 10, 11, 13, 14})
+#: SQLite messages of an operational error that is about the file, not the query.
+_SQLITE_UNAVAILABLE = re.compile(
+    r"database is locked|database table is locked|disk I/O error|unable to open database"
+    r"|database disk image is malformed|disk is full|readonly database|interrupted",
+    re.IGNORECASE,
+)
+
+
+def is_unavailable(orig: Any) -> bool:
+    """Whether a DB-API error means the database cannot serve the request now.
+
+    True for a lost, refused or timed-out connection, a server shutting down, a
+    lock timeout or a deadlock, and any other operational error of a server, by
+    its SQLSTATE or error number; False for errors about the query or the data
+    (a missing table, a syntax error, a refused value), which are bugs or 4xx.
+    An SQLAlchemy or peewee wrapper is unwrapped.
+    """
+    orig = getattr(orig, "orig", None) or orig
+    code, message = _error_code(orig)
+    names = {cls.__name__ for cls in type(orig).__mro__}
+    operational = bool(names & {"OperationalError", "InterfaceError"})
+    if isinstance(code, int):  # MariaDB/MySQL; PyMySQL's closed connection is (0, "")
+        return (
+            2000 <= code < 3000 or code in _MYSQL_UNAVAILABLE_CODES or (code == 0 and operational)
+        )
+    if isinstance(code, str) and len(code) == 5:  # PostgreSQL
+        return code[:2] in _PG_UNAVAILABLE_CLASSES or code in _PG_UNAVAILABLE_CODES
+    if type(orig).__module__.partition(".")[0] == "sqlite3":
+        primary = getattr(orig, "sqlite_errorcode", None)
+        if isinstance(primary, int):
+            return primary & 0xFF in _SQLITE_UNAVAILABLE_CODES
+        return bool(_SQLITE_UNAVAILABLE.search(message))
+    # no code: the driver's own failure (connection refused, closed, timed out)
+    return operational
+
+
+#: MariaDB/MySQL errors of a connection that is gone: server gone away, lost
+#: connection (client side), connection killed, idle timeout.
+_MYSQL_DISCONNECT_CODES = frozenset({2006, 2013, 2055, 1927, 4031})
+
+
+def is_disconnect(orig: Any) -> bool:
+    """Whether a DB-API error means the connection itself is gone (not a timeout or a lock).
+
+    A read that failed so may run once more on a fresh connection.
+    """
+    orig = getattr(orig, "orig", None) or orig
+    code, _message = _error_code(orig)
+    if isinstance(code, int):
+        return code in _MYSQL_DISCONNECT_CODES or (
+            code == 0 and "InterfaceError" in {cls.__name__ for cls in type(orig).__mro__}
+        )
+    if isinstance(code, str) and len(code) == 5:
+        return code[:2] == "08" or code in ("57P01", "57P02", "57P03")
+    if type(orig).__module__.partition(".")[0] == "sqlite3":
+        return False
+    names = {cls.__name__ for cls in type(orig).__mro__}
+    return bool(names & {"OperationalError", "InterfaceError"})
+
+
 def failing_table(orig: Any, dialect: str) -> str | None:
     """The name of the table whose constraint failed, when the error tells."""
     orig = getattr(orig, "orig", None) or orig
@@ -224,12 +303,33 @@ def error_for_fields(kind: str, keys: list[str], debug: dict[str, Any]) -> Potio
 
 
 def error_for_other_table(
-    table: str, kind: str, columns: list[str], debug: dict[str, Any]
+    table: str,
+    kind: str,
+    columns: list[str],
+    debug: dict[str, Any],
+    *,
+    name: str | None = None,
+    keys: list[str] | None = None,
 ) -> PotionException:
-    """The answer when a write to another table (a link table, a child's foreign key) fails.
+    """The answer when a write to another table (a link table, another resource's) fails.
 
-    A duplicate there is a 409, anything else a 400; both name ``table`` and its ``columns``.
+    A duplicate there is a 409, anything else a 400.  When a resource serves that
+    table the answer names it and its fields as clients write them (``name``,
+    ``keys``: "A book with this title already exists"); a table no resource
+    serves is named with its columns.
     """
+    if name is not None and keys is not None:
+        fields = ", ".join(keys) or "value"
+        if kind == "unique":
+            return DuplicateKey(
+                f"A {name} with this {fields} already exists",
+                errors=[{"path": [], "validationOf": {"unique": keys}, "resource": name}],
+                debug_info=debug,
+            )
+        return IntegrityViolation(
+            [{"path": [], "validationOf": {kind: keys}, "resource": name}],
+            message=f"The database refused the write of a {name}: {fields}",
+        )
     what = f"{table}.{', '.join(columns)}" if columns else table
     if kind == "unique":
         return DuplicateKey(

@@ -1,4 +1,11 @@
-"""Store errors as API errors: unique indexes as 409, validation errors as 400 naming the field."""
+"""Store errors as API errors, classified once for the MongoEngine backend.
+
+- MongoDB cannot serve (no server selected in time, a lost connection, a network
+  or execution timeout, a write concern not met in time):
+  :class:`~potion.exceptions.StoreUnavailable` (503), also when MongoEngine wraps
+  the driver's error in an ``OperationError``;
+- unique indexes: 409 naming the fields; validation errors: 400 naming the field.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,44 @@ from typing import Any
 import mongoengine
 import pymongo.errors
 
-from ...exceptions import BackendConflict, DuplicateKey, IntegrityViolation
+from ...exceptions import (
+    BackendConflict,
+    DuplicateKey,
+    IntegrityViolation,
+    StoreUnavailable,
+)
 from .base import MongoEngineBase
 from .inference import _choices, _pattern
+
+#: pymongo's errors of a server that cannot serve now.  ``ConnectionFailure``
+#: covers ``AutoReconnect`` (and so ``NetworkTimeout``, ``NotPrimaryError``) and
+#: ``ServerSelectionTimeoutError``; the other two are timeouts of an operation.
+_UNAVAILABLE = (
+    pymongo.errors.ConnectionFailure,
+    pymongo.errors.ExecutionTimeout,
+    pymongo.errors.WTimeoutError,
+    pymongo.errors.WaitQueueTimeoutError,
+)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means MongoDB cannot serve now (also under MongoEngine's wrappers)."""
+    seen = 0
+    error: BaseException | None = exc
+    while error is not None and seen < 5:
+        if isinstance(error, _UNAVAILABLE):
+            return True
+        if not isinstance(error, (mongoengine.OperationError, pymongo.errors.PyMongoError)):
+            return False
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
 
 
 class ErrorsMixin(MongoEngineBase):
     """Names the fields a ``NotUniqueError`` or a ``ValidationError`` is about."""
+
+    unavailable = staticmethod(unavailable)
 
     def _schema_key(self, attribute: str) -> str:
         for key, field in self.resource.schema.fields.items():
@@ -64,6 +102,8 @@ class ErrorsMixin(MongoEngineBase):
         return errors
 
     def translate_error(self, exc: BaseException) -> Any:
+        if self.unavailable(exc):
+            return StoreUnavailable()
         if isinstance(exc, (mongoengine.NotUniqueError, pymongo.errors.DuplicateKeyError)):
             return DuplicateKey()
         if isinstance(exc, mongoengine.ValidationError):

@@ -445,17 +445,24 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         self._save(item)
 
     def _remove(self, item: Any) -> None:
+        if type(item)._get_collection().find_one({"_id": _id_to_mongo(item)}, {"_id": 1}) is None:
+            # deleted by another request first
+            raise ItemNotFound(self.resource, id=self.get_id(item))
         _snapshot(item)
         _snapshot_delete_rules(item)
         try:
             item.delete()
         except mongoengine.OperationError as exc:
-            raise BackendConflict(str(exc)) from exc
+            raise (self.translate_error(exc) or BackendConflict(str(exc))) from exc
 
     def _save(self, item: Any, resource: Any = None) -> None:
         manager = resource.manager if resource is not None else self
         try:
-            item.save()
+            # save_condition: an update of a document deleted meanwhile must not
+            # re-create it (MongoEngine would upsert the changed fields alone)
+            item.save(save_condition={})
+        except mongoengine.errors.SaveConditionError as exc:
+            raise ItemNotFound(manager.resource, id=manager.get_id(item)) from exc
         except (mongoengine.NotUniqueError, pymongo.errors.DuplicateKeyError) as exc:
             raise manager._duplicate_key(item, exc) from exc
         except mongoengine.ValidationError as exc:
@@ -463,14 +470,16 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             names = ", ".join(".".join(str(p) for p in e["path"]) for e in errors if e["path"])
             raise IntegrityViolation(errors, message=f"Invalid value: {names}") from exc
         except mongoengine.OperationError as exc:
-            raise BackendConflict(str(exc)) from exc
+            raise (manager.translate_error(exc) or BackendConflict(str(exc))) from exc
 
     def _write(self, item: Any, update: dict[str, Any]) -> None:
         collection = type(item)._get_collection()
         try:
-            collection.update_one({"_id": _id_to_mongo(item)}, update)
+            result = collection.update_one({"_id": _id_to_mongo(item)}, update)
         except pymongo.errors.DuplicateKeyError as exc:
             raise self._duplicate_key(item, exc) from exc
+        if result.matched_count == 0:  # deleted meanwhile
+            raise ItemNotFound(self.resource, id=self.get_id(item))
 
 
 def _reads_as(field: Any) -> str:

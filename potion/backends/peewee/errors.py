@@ -1,4 +1,11 @@
-"""Integrity errors as 409 and 400 answers naming the field, on every database."""
+"""Store errors as API errors, classified once for the peewee backend.
+
+- the database cannot serve (a lost, refused or timed-out connection, a deadlock,
+  a full connection pool, any other operational error):
+  :class:`~potion.exceptions.StoreUnavailable` (503);
+- an integrity violation: 409 or 400 naming the field, on every database;
+- a value the database cannot store: 400.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +15,15 @@ from typing import Any
 
 import peewee
 
-from ...exceptions import IntegrityViolation, PotionException
+from ...exceptions import IntegrityViolation, PotionException, StoreUnavailable
 from ..sqlerrors import (
     classify_integrity_error,
     error_for_fields,
     error_for_other_table,
     error_for_referenced_item,
     failing_table,
+    is_disconnect,
+    is_unavailable,
 )
 from .base import PeeweeBase
 
@@ -24,12 +33,47 @@ _writing: contextvars.ContextVar[Any] = contextvars.ContextVar(
 )
 
 
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (a peewee error) means the database cannot serve now."""
+    if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)):
+        return is_unavailable(exc)
+    if isinstance(exc, peewee.DatabaseError):
+        return is_unavailable(exc) and not isinstance(
+            exc, (peewee.IntegrityError, peewee.DataError, peewee.ProgrammingError)
+        )
+    # playhouse.pool: every connection of the pool is in use
+    return type(exc).__name__ == "MaxConnectionsExceeded"
+
+
 class ErrorsMixin(PeeweeBase):
     """Reads the database's error and names the field (and the table) that refused."""
+
+    unavailable = staticmethod(unavailable)
+
+    def recover(self, exc: BaseException) -> None:
+        database = self.database
+        if is_disconnect(exc) and not database.in_transaction() and not database.is_closed():
+            try:
+                database.close()  # forgets the dead connection even when closing it fails
+            except Exception:
+                pass
+
+    def prepare_retry(self, exc: BaseException) -> bool:
+        database = self.database
+        if not unavailable(exc) or not is_disconnect(exc) or database.in_transaction():
+            return False
+        self.recover(exc)
+        try:
+            database.connect(reuse_if_open=True)
+        except peewee.PeeweeException:
+            return False  # still down: the first error is the answer
+        return True
 
     def translate_error(self, exc: BaseException) -> PotionException | None:
         if isinstance(exc, PotionException):
             return None
+        if self.unavailable(exc):
+            return StoreUnavailable()
         if isinstance(exc, peewee.IntegrityError):
             return self._integrity_error(exc)
         if isinstance(exc, peewee.DataError):
@@ -54,10 +98,24 @@ class ErrorsMixin(PeeweeBase):
         kind, columns = classify_integrity_error(orig, dialect, _constraints(model))
         if model is not self.model:
             # a write to another table (a link table, a child's foreign key)
+            serving = self._resource_of_model(model)
+            if serving is not None:
+                keys = [serving.manager._field_key(model, c) for c in columns]
+                return error_for_other_table(
+                    model._meta.table_name, kind, columns, debug, name=serving.meta.name, keys=keys
+                )
             return error_for_other_table(model._meta.table_name, kind, columns, debug)
         if kind == "foreign_key" and not columns and item is not None:
             columns = _dangling_columns(model, item)
         return error_for_fields(kind, [self._field_key(model, c) for c in columns], debug)
+
+    def _resource_of_model(self, model: Any) -> Any:
+        """The resource of this resource's Api serving ``model``."""
+        api = getattr(self.resource, "api", None)
+        for resource in getattr(api, "resources", {}).values():
+            if isinstance(resource.manager, ErrorsMixin) and resource.manager.model is model:
+                return resource
+        return None
 
     def _referencing_guess(self) -> str:
         tables = sorted({m._meta.table_name for m in self.model._meta.backrefs.values()})

@@ -224,7 +224,17 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
     # -- reads -------------------------------------------------------------------
 
     def _fetch(self, query: Any) -> list[Any]:
+        """The rows of a lookup by a client's value: none when the database refuses the value.
+
+        Inside a transaction on PostgreSQL the lookup runs in a savepoint, so a
+        refused value leaves the transaction usable.  Every other error (a lost
+        connection) is raised as it is.
+        """
+        database = self.database
         try:
+            if self._dialect() == "postgresql" and database.in_transaction():
+                with database.savepoint():
+                    return list(query)
             return list(query)
         except (peewee.DataError, OverflowError):
             return []
@@ -387,7 +397,9 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
             setattr(item, key, value)
         dirty = item.dirty_fields
         if dirty:
-            self._run(self.model, lambda: item.save(only=dirty), "save", item)
+            saved = self._run(self.model, lambda: item.save(only=dirty), "save", item)
+            if not saved and not self._exists(item):  # the UPDATE matched no row
+                raise ItemNotFound(self.resource, id=self.get_id(item))
         for key, value in collections.items():
             self._set_collection(item, key, value)
 
@@ -398,7 +410,14 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
             value = getattr(item, accessor.src_fk.rel_field.name)
             statement = through.delete().where(accessor.src_fk == value)
             self._run(through, statement.execute)
-        self._run(self.model, item.delete_instance, "delete")
+        if not self._run(self.model, item.delete_instance, "delete"):
+            # deleted by another request first: of concurrent deletes, one removes the row
+            raise ItemNotFound(self.resource, id=self.get_id(item))
+
+    def _exists(self, item: Any) -> bool:
+        """Whether ``item``'s row is stored (MySQL counts an UPDATE that changed nothing as 0)."""
+        primary_key = self.model._meta.primary_key
+        return bool(self.model.select().where(primary_key == item._pk).exists())
 
     def _set_collection(self, item: Any, attribute: str, children: Any) -> None:
         kind, relation = self._relation(attribute)

@@ -62,6 +62,8 @@ class QueryMixin(PeeweeBase):
         elif isinstance(column, (peewee.UUIDField, peewee.BinaryUUIDField)):
             if not isinstance(value, uuid.UUID):
                 value = uuid.UUID(str(value))
+        elif isinstance(value, str) and "\x00" in value:
+            raise ValueError("an id holds no NUL character")
         return value
 
     def _reference(self, field: Any, attribute: str, value: Any) -> tuple[Any, Any]:

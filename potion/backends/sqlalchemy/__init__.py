@@ -11,13 +11,22 @@ SQLAlchemy is imported by this package only, never by ``import potion``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from .fields import InlineModel as InlineModel
 from .filters import SQLAlchemyBaseFilter as SQLAlchemyBaseFilter
 from .inference import EnumField as EnumField
 from .inference import field_for_column as field_for_column
 from .manager import SQLAlchemyManager as SQLAlchemyManager
 
+#: Engine options for the engines Potion configures, and recommended for an
+#: application's own (``SQLAlchemy(app, engine_options=ENGINE_OPTIONS)``): a pooled
+#: connection is checked ("pre-pinged") before a request uses it, so one that
+#: died while it waited (a database restart, a failover) is replaced, not failed.
+ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+
 __all__ = [
+    "ENGINE_OPTIONS",
     "SQLAlchemyManager",
     "EnumField",
     "InlineModel",

@@ -1,14 +1,24 @@
-"""Integrity errors as 409 and 400 answers naming the field (and the table) that refused."""
+"""Store errors as API errors, classified once for the SQLAlchemy backend.
+
+- the database cannot serve (a lost, refused or timed-out connection, a deadlock,
+  any other operational error): :class:`~potion.exceptions.StoreUnavailable` (503);
+- the row is gone (updated or deleted by someone else meanwhile):
+  :class:`~potion.exceptions.ItemNotFound` (404);
+- an integrity violation: 409 or 400 naming the field (and the table) that refused;
+- a value the database cannot store: 400.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
 
-from ...exceptions import IntegrityViolation, PotionException
+from ...exceptions import IntegrityViolation, PotionException, StoreUnavailable
 from ..sqlerrors import (
     classify_integrity_error,
     error_for_fields,
@@ -16,18 +26,61 @@ from ..sqlerrors import (
     error_for_referenced_item,
     error_for_unremovable_child,
     failing_table,
+    is_unavailable,
     statement_target,
     statement_values,
 )
 from .base import SQLAlchemyBase
 
+log = logging.getLogger(__package__)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (an SQLAlchemy error) means the database cannot serve now."""
+    if isinstance(exc, sa_exc.DBAPIError):
+        return bool(exc.connection_invalidated) or is_unavailable(exc.orig)
+    # the pool's own failures: no connection free in time, a connection it found dead
+    return isinstance(exc, (sa_exc.TimeoutError, sa_exc.DisconnectionError))
+
 
 class ErrorsMixin(SQLAlchemyBase):
     """Reads the database's error and names the field (and the table) that refused."""
 
+    unavailable = staticmethod(unavailable)
+
+    def release(self) -> None:
+        """Close the request's session; on a dead connection drop it without a rollback.
+
+        Runs before Flask-SQLAlchemy's teardown (which would raise from the failed
+        rollback and turn a computed response into an error page); that teardown
+        then finds the session closed.
+        """
+        extension = current_app.extensions.get("sqlalchemy")
+        scoped = getattr(extension, "session", None)
+        if scoped is None or not scoped.registry.has():
+            return
+        session = scoped()
+        try:
+            session.close()
+        except sa_exc.SQLAlchemyError as exc:
+            log.warning("Closing the request's database session failed: %s", exc)
+            session.invalidate()  # the connections are dropped, not rolled back
+
+    def prepare_retry(self, exc: BaseException) -> bool:
+        if not (isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated):
+            return False
+        # SQLAlchemy has dropped the dead connection (and the pool's older ones)
+        try:
+            self.session.rollback()
+        except sa_exc.SQLAlchemyError:
+            return False
+        return True
+
     def translate_error(self, exc: BaseException) -> PotionException | None:
         if isinstance(exc, PotionException):
             return None
+        if self.unavailable(exc):
+            return StoreUnavailable()
         if isinstance(exc, sa_exc.IntegrityError):
             return self._integrity_error(exc)
         if isinstance(exc, sa_exc.DataError):
@@ -67,6 +120,12 @@ class ErrorsMixin(SQLAlchemyBase):
                 }
                 if set(columns) & pointing:
                     return error_for_referenced_item(name, written.name, debug)
+            serving = self._resource_of_table(written_name)
+            if serving is not None:
+                keys = [serving.manager._field_key(c) for c in columns]
+                return error_for_other_table(
+                    written_name, kind, columns, debug, name=serving.meta.name, keys=keys
+                )
             return error_for_other_table(written_name, kind, columns, debug)
 
         if kind == "foreign_key" and (
@@ -78,6 +137,17 @@ class ErrorsMixin(SQLAlchemyBase):
         if kind == "foreign_key" and not columns:
             columns = self._dangling_columns(exc)
         return error_for_fields(kind, [self._field_key(c) for c in columns], debug)
+
+    def _resource_of_table(self, table_name: str) -> Any:
+        """The resource of this resource's Api whose model is stored in ``table_name``."""
+        api = getattr(self.resource, "api", None)
+        for resource in getattr(api, "resources", {}).values():
+            manager = resource.manager
+            if isinstance(manager, ErrorsMixin):
+                table: Any = manager.mapper.local_table
+                if table.name == table_name:
+                    return resource
+        return None
 
     def _dangling_columns(self, exc: sa_exc.IntegrityError) -> list[str]:
         """The foreign keys of a failed write that point nowhere (SQLite does not say)."""

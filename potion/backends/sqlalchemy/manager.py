@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextvars
+import threading
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,12 +17,41 @@ from ...exceptions import ItemNotFound, PageNotFound
 from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
 from .. import RelationalManager
+from ..sqlerrors import statement_target
 from .collections import QueryToMany, add_child, is_query_only, replace_children
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
 
 __all__ = ["SQLAlchemyManager"]
+
+#: While a manager deletes an item: its tables and the row counts of their DELETEs.
+_deleted_rows: contextvars.ContextVar[tuple[set[str], list[int]] | None] = contextvars.ContextVar(
+    "potion_sqlalchemy_deleted_rows", default=None
+)
+_counting_lock = threading.Lock()
+#: What the ORM raises when an item's row is not there any more.
+_GONE = (orm.exc.StaleDataError, orm.exc.ObjectDeletedError)
+
+
+def _count_deletes(engine: Any) -> None:
+    """Have ``engine`` report the row counts of DELETE statements (once per engine)."""
+    if sa.event.contains(engine, "after_cursor_execute", _record_deleted_rows):
+        return
+    with _counting_lock:
+        if not sa.event.contains(engine, "after_cursor_execute", _record_deleted_rows):
+            sa.event.listen(engine, "after_cursor_execute", _record_deleted_rows)
+
+
+def _record_deleted_rows(
+    conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool
+) -> None:
+    watched = _deleted_rows.get()
+    if watched is None:
+        return
+    verb, table = statement_target(statement)
+    if verb == "delete" and table in watched[0]:
+        watched[1].append(cursor.rowcount)
 
 
 class _Stored:
@@ -112,6 +143,9 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         """The foreign-key column of each ToOne over a simple many-to-one relationship."""
         self._fk_fields: dict[str, str] = {}  # foreign key attribute -> field key
         self._fk_candidates: list[tuple[fields.ToOne, str, Any]] = []
+        #: relationship attribute of a ToOne -> (its foreign key, the target's key
+        #: attribute, the name of the reverse collection or None)
+        self._many_to_one: dict[str, tuple[str, str, str | None]] = {}
         for key, field in resource.schema.fields.items():
             if not isinstance(field, fields.ToOne):
                 continue
@@ -126,6 +160,11 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             fk_key = self.mapper.get_property_by_column(local).key
             self._fk_fields[fk_key] = key
             self._fk_candidates.append((field, fk_key, remote))
+            reverse = prop.back_populates or prop.backref
+            if isinstance(reverse, tuple):
+                reverse = reverse[0]
+            remote_key = prop.mapper.get_property_by_column(remote).key
+            self._many_to_one[attribute] = (fk_key, remote_key, reverse or None)
 
     def _wrap_query_only_collections(self, resource: Any) -> None:
         """ToMany fields over dynamic or write-only relationships read through a query."""
@@ -243,10 +282,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     def read(self, id: Any) -> Any:
         narrowing = self.narrow()
         self._ensure_plan()  # items read here are formatted too: ToOne from the foreign key
-        try:
-            key = self.coerce_id(id)
-        except (TypeError, ValueError):
-            raise ItemNotFound(self.resource, id=id) from None
+        key = self._key(id)
         options = (*self._criteria, *self._loader_options)
         if (
             narrowing
@@ -256,33 +292,20 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             query = sa.select(self.model).where(
                 self._id_instrumented == key, *self._where(narrowing or ())
             )
-            item = self._first_or_none(query.options(*options))
+            query = query.options(*options)
+            item = self._by_client_id(lambda: self.session.execute(query).scalars().first())
         else:
-            try:
-                item = self.session.get(self.model, key)
-            except sa_exc.DBAPIError:  # the database refused the value as an id
-                self.session.rollback()
-                item = None
+            item = self._by_client_id(lambda: self.session.get(self.model, key))
         if item is None:
             raise ItemNotFound(self.resource, id=id)
         return item
-
-    def _first_or_none(self, query: Any) -> Any:
-        try:
-            return self.session.execute(query).scalars().first()
-        except sa_exc.DBAPIError:  # the database refused the value as an id
-            self.session.rollback()
-            return None
 
     def item_for_output(self, id: Any) -> Any:
         narrowing = self.narrow()
         self._ensure_plan()
         if self._row_columns is None:
             return self.read(id)
-        try:
-            key = self.coerce_id(id)
-        except (TypeError, ValueError):
-            raise ItemNotFound(self.resource, id=id) from None
+        key = self._key(id)
         if narrowing:
             statement = sa.select(*self._row_columns).where(
                 self._id_instrumented == key, *self._where(narrowing)
@@ -290,12 +313,15 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             params: dict[str, Any] = {}
         else:
             statement, params = self._item_statement, {"potion_id": key}
-        reader, owned = self._reader(statement)
-        try:
-            row = reader.execute(statement, params).first()
-        finally:
-            if owned:
-                reader.close()
+        if not self._id_checked:  # the database may refuse the value: guarded, in the session
+            row = self._by_client_id(lambda: self.session.execute(statement, params).first())
+        else:
+            reader, owned = self._reader(statement)
+            try:
+                row = reader.execute(statement, params).first()
+            finally:
+                if owned:
+                    reader.close()
         if row is None:
             raise ItemNotFound(self.resource, id=id)
         return row
@@ -335,6 +361,42 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             if owned:
                 reader.close()
         return None if row is None else _Stored(row, item)
+
+    def _key(self, id: Any) -> Any:
+        """A client's id as the id column stores it; ``ItemNotFound`` when it cannot be one."""
+        try:
+            return self.coerce_id(id)
+        except (TypeError, ValueError):
+            raise ItemNotFound(self.resource, id=id) from None
+
+    def _by_client_id(self, lookup: Any) -> Any:
+        """Run a lookup by a client's id: None when the database refuses the value as one.
+
+        Only ids of types ``coerce_id`` cannot check reach the database unchecked;
+        on PostgreSQL their lookup runs in a savepoint, so a refused value leaves
+        the request's transaction usable.  Every other error (a lost connection)
+        is raised as it is.
+        """
+        if self._id_checked:
+            return lookup()
+        session = self.session
+        try:
+            if self._dialect() == "postgresql":
+                with session.begin_nested():
+                    return lookup()
+            return lookup()
+        except sa_exc.DataError:
+            return None
+        except sa_exc.StatementError as exc:
+            if isinstance(exc, sa_exc.DBAPIError):
+                raise
+            return None  # the column type could not bind the value: no row has it
+
+    def _identity(self, state: Any) -> Any:
+        value = state.dict.get(self.id_attribute)
+        if value is None and state.identity and len(state.identity) == 1:
+            value = state.identity[0]
+        return value
 
     def page_for_output(
         self, page: int, per_page: int, where: Any = None, sort: Any = None
@@ -397,18 +459,17 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         if statements is None:
             return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
         count, select = statements
+        params = {"potion_id": self._key(id)}
+        if not self._id_checked:  # the database may refuse the value: guarded, in the session
+            session = self.session
+            total = self._by_client_id(lambda: session.execute(count, params).scalar())
+            reader, owned = session, False
+        else:
+            reader, owned = self._reader(count)
+            total = None
         try:
-            params = {"potion_id": self.coerce_id(id)}
-        except (TypeError, ValueError):
-            raise ItemNotFound(self.resource, id=id) from None
-        reader, owned = self._reader(count)
-        try:
-            try:
+            if self._id_checked:
                 total = reader.execute(count, params).scalar()
-            except (sa_exc.StatementError, ValueError, TypeError):  # an id the column can't hold
-                if not owned:
-                    self.session.rollback()
-                total = None
             if total is None:
                 raise ItemNotFound(self.resource, id=id)
             if page > 1 and (page - 1) * per_page >= total:
@@ -482,11 +543,38 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         return plain, collections
 
     def _build(self, properties: dict[str, Any]) -> Any:
+        """A new item; a reference to a stored item is set as its foreign key.
+
+        The referenced object is still the item's attribute (as loaded, so
+        ``before_create`` receivers see it), but the unit of work has no
+        relationship to synchronise: the insert carries the key.  When the
+        target's reverse collection is loaded in the session, the reference is
+        set as a relationship, so that the collection gains the new item.
+        """
         plain, collections = self._split(properties)
-        item = super()._build(plain)
-        for key, children in collections.items():
+        item = self.model()
+        many_to_one = self._many_to_one
+        for key, value in plain.items():
+            link = many_to_one.get(key) if value is not None else None
+            if link is None or not self._set_reference(item, key, value, *link):
+                setattr(item, key, value)
+        for key, children in collections.items():  # dynamic and write-only relationships
             replace_children(self, item, key, children, is_new=True)
         return item
+
+    def _set_reference(
+        self, item: Any, key: str, value: Any, fk_key: str, remote_key: str, reverse: Any
+    ) -> bool:
+        state = sa.inspect(value, raiseerr=False)
+        if state is None or state.key is None or state.session is None:
+            return False  # not a stored object of this session
+        loaded = state.dict
+        target_id = loaded.get(remote_key)
+        if target_id is None or (reverse is not None and reverse in loaded):
+            return False
+        setattr(item, fk_key, target_id)
+        orm.attributes.set_committed_value(item, key, value)
+        return True
 
     def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
         """The changes that differ; query-only collections compared by their items."""
@@ -504,17 +592,37 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         session.flush()
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
+        state = sa.inspect(item)
         plain, collections = self._split(changes)
         for key, value in plain.items():
             setattr(item, key, value)
         for key, children in collections.items():
             replace_children(self, item, key, children)
-        self.session.flush()
+        try:
+            self.session.flush()
+        except _GONE:  # the UPDATE matched no row: deleted meanwhile
+            raise ItemNotFound(self.resource, id=self._identity(state)) from None
 
     def _remove(self, item: Any) -> None:
+        """Delete the item's row; one that another request deleted first is an ``ItemNotFound``.
+
+        The DELETE's row count tells: of concurrent deletes of one item, exactly
+        one removes the row.
+        """
         session = self.session
-        session.delete(item)
-        session.flush()
+        state = sa.inspect(item)
+        _count_deletes(session.get_bind(self.mapper))
+        counted: list[int] = []
+        token = _deleted_rows.set(({table.name for table in self.mapper.tables}, counted))
+        try:
+            session.delete(item)
+            session.flush()
+        except _GONE:
+            raise ItemNotFound(self.resource, id=self._identity(state)) from None
+        finally:
+            _deleted_rows.reset(token)
+        if counted and not any(count > 0 for count in counted):
+            raise ItemNotFound(self.resource, id=self._identity(state))
 
     def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any

@@ -34,6 +34,37 @@ _BINDABLE_OPERATORS = frozenset({"eq", "ne", "lt", "lte", "gt", "gte"})
 _BINDABLE_VALUES = (str, int, float, decimal.Decimal, datetime.date, datetime.time, uuid.UUID)
 
 
+def _parse_datetime(value: Any) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(str(value))
+
+
+def _parse_date(value: Any) -> datetime.date:
+    return datetime.date.fromisoformat(str(value))
+
+
+def _parse_time(value: Any) -> datetime.time:
+    return datetime.time.fromisoformat(str(value))
+
+
+def _parse_decimal(value: Any) -> decimal.Decimal:
+    number = decimal.Decimal(str(value))
+    if not number.is_finite():
+        raise ValueError(f"{value!r} is not a finite number")
+    return number
+
+
+#: How a client's id becomes a value of the id column's Python type.
+_ID_PARSERS: dict[type, Any] = {
+    datetime.datetime: _parse_datetime,
+    datetime.date: _parse_date,
+    datetime.time: _parse_time,
+    decimal.Decimal: _parse_decimal,
+    float: float,
+}
+#: Id types whose ``coerce_id`` leaves no value the database could refuse.
+_CHECKED_ID_TYPES = frozenset({int, str, uuid.UUID, *_ID_PARSERS})
+
+
 def _page_shape(where: tuple[Condition, ...], sort: tuple[Sort, ...], scalars: bool) -> Any:
     """What a list statement depends on besides its values; None if values shape it."""
     conditions = []
@@ -107,13 +138,31 @@ class QueryMixin(SQLAlchemyBase):
             if not -(2**63) <= value < 2**63:
                 raise ValueError(f"{value!r} is out of the range of SQL integers")
             return value
+        if isinstance(value, str) and "\x00" in value:
+            raise ValueError("an id holds no NUL character")
         if isinstance(value, id_type):
             return value
         if id_type is uuid.UUID:
             return uuid.UUID(str(value))
         if id_type is str:
             return str(value)
+        parse = _ID_PARSERS.get(id_type)
+        if parse is not None and isinstance(value, (str, int, float)):
+            try:
+                return parse(value)
+            except (ArithmeticError, OverflowError) as exc:  # Decimal("x"), float("1e999")
+                raise ValueError(str(exc)) from None
         return value
+
+    @property
+    def _id_checked(self) -> bool:
+        """Whether ``coerce_id`` gives only values the database accepts as this id.
+
+        Otherwise (an enum, a type of the application's own) a lookup by a
+        client's id runs in a savepoint on PostgreSQL, where a refused value
+        would abort the request's transaction.
+        """
+        return self._id_type in _CHECKED_ID_TYPES and not isinstance(self.id_column.type, sa.Enum)
 
     def _id_for_query(self, value: Any) -> Any:
         """``coerce_id``, with ``NO_MATCH`` for a value no item can have."""
