@@ -163,6 +163,18 @@ def _after_create(truth: Truth, calls: list[Call], responses: list[Response]) ->
             if stored != expected:
                 raise CheckFailed(f"stored {stored!r}, expected {expected!r}")
         connection.execute(f"DELETE FROM book WHERE id > {truth.workload.books}")
+    _settle(truth.workload)
+
+
+def _settle(workload: Workload) -> None:
+    """Fold the write-ahead log back into the database after a batch of writes, so
+    that every batch (of any contestant) meets the same file, not the log of the
+    batches before it."""
+    connection = workload.connect()
+    try:
+        connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        connection.close()
 
 
 # one decimal in the workload, two here: every PATCH changes the value
@@ -188,6 +200,7 @@ def _after_patch(truth: Truth, calls: list[Call], responses: list[Response]) -> 
             raise CheckFailed(f"stored rating {rating}, expected {calls[-1].body['rating']}")
         original = truth.book(book_id)["rating"]
         connection.execute("UPDATE book SET rating = ? WHERE id = ?", (original, book_id))
+    _settle(truth.workload)
 
 
 def owner_page(workload: Workload) -> tuple[int, int]:

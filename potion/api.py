@@ -15,6 +15,7 @@ from .backends import manager_for_model
 from .encoding import PotionJSONProvider, json_response
 from .exceptions import InternalError, PotionException
 from .resource import HYPER_SCHEMA, ModelResource, Resource
+from .routes import serialized_view
 from .settings import DEFAULTS, setting
 
 __all__ = ["Api"]
@@ -204,10 +205,11 @@ class Api:
             view = route.view_factory(endpoint, resource)
             if rel in decorators:
                 view = decorators[rel](view)
+            relative = route.rule_factory(resource, relative=True)
             self._add_rule(
-                "/" + name + route.rule_factory(resource, relative=True),
+                f"/{name}/{relative}" if relative else f"/{name}",
                 endpoint,
-                view,
+                serialized_view(view, endpoint),
                 route.method or "GET",
                 rel == "describedBy",
             )

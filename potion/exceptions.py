@@ -132,8 +132,12 @@ class ValidationError(PotionException):
         self.errors = errors
 
     def as_dict(self) -> dict[str, Any]:
+        """The body; each error's ``path`` is a tuple (a JSON array on the wire)."""
         body = super().as_dict()
-        body["errors"] = self.errors
+        body["errors"] = [
+            dict(error, path=tuple(error["path"])) if "path" in error else error
+            for error in self.errors
+        ]
         return body
 
 

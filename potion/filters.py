@@ -41,9 +41,15 @@ __all__ = [
     "DateBetweenFilter",
     "Condition",
     "Sort",
+    "NumberBaseFilter",
+    "StringBaseFilter",
+    "EQUALITY_FILTER_NAME",
     "FILTER_NAMES",
     "FILTERS_BY_TYPE",
     "filters_for_field",
+    "filters_for_field_class",
+    "filters_for_fields",
+    "convert_filters",
     "parse_where",
     "parse_sort",
     "where_schema",
@@ -195,7 +201,9 @@ class GreaterThanEqualFilter(BaseFilter):
         return _compare(a, b, lambda x, y: x >= y)
 
 
-class _NumberOperand:
+class NumberBaseFilter(BaseFilter):
+    """A filter whose operand is any JSON number (``$gt: 2.5`` on an integer field)."""
+
     def value_schema(self) -> dict[str, Any]:
         return {"type": "number"}
 
@@ -203,19 +211,19 @@ class _NumberOperand:
         return value
 
 
-class NumberLessThanFilter(_NumberOperand, LessThanFilter):
+class NumberLessThanFilter(NumberBaseFilter, LessThanFilter):
     pass
 
 
-class NumberLessThanEqualFilter(_NumberOperand, LessThanEqualFilter):
+class NumberLessThanEqualFilter(NumberBaseFilter, LessThanEqualFilter):
     pass
 
 
-class NumberGreaterThanFilter(_NumberOperand, GreaterThanFilter):
+class NumberGreaterThanFilter(NumberBaseFilter, GreaterThanFilter):
     pass
 
 
-class NumberGreaterThanEqualFilter(_NumberOperand, GreaterThanEqualFilter):
+class NumberGreaterThanEqualFilter(NumberBaseFilter, GreaterThanEqualFilter):
     pass
 
 
@@ -279,7 +287,9 @@ class ContainsFilter(BaseFilter):
         return a is not None and b in a
 
 
-class _StringFilter(BaseFilter):
+class StringBaseFilter(BaseFilter):
+    """A filter whose operand is a non-empty string (``$startswith``, ...)."""
+
     def value_schema(self) -> dict[str, Any]:
         return {"type": "string", "minLength": 1}
 
@@ -287,42 +297,42 @@ class _StringFilter(BaseFilter):
         return value
 
 
-class StringContainsFilter(_StringFilter):
+class StringContainsFilter(StringBaseFilter):
     name = "contains"
 
     def op(self, a: Any, b: Any) -> bool:
         return a is not None and b in a
 
 
-class StringIContainsFilter(_StringFilter):
+class StringIContainsFilter(StringBaseFilter):
     name = "icontains"
 
     def op(self, a: Any, b: Any) -> bool:
         return a is not None and b.casefold() in a.casefold()
 
 
-class StartsWithFilter(_StringFilter):
+class StartsWithFilter(StringBaseFilter):
     name = "startswith"
 
     def op(self, a: Any, b: Any) -> bool:
         return a is not None and a.startswith(b)
 
 
-class IStartsWithFilter(_StringFilter):
+class IStartsWithFilter(StringBaseFilter):
     name = "istartswith"
 
     def op(self, a: Any, b: Any) -> bool:
         return a is not None and a.casefold().startswith(b.casefold())
 
 
-class EndsWithFilter(_StringFilter):
+class EndsWithFilter(StringBaseFilter):
     name = "endswith"
 
     def op(self, a: Any, b: Any) -> bool:
         return a is not None and a.endswith(b)
 
 
-class IEndsWithFilter(_StringFilter):
+class IEndsWithFilter(StringBaseFilter):
     name = "iendswith"
 
     def op(self, a: Any, b: Any) -> bool:
@@ -344,13 +354,23 @@ class DateBetweenFilter(BaseFilter):
         return _compare(a, b[0], lambda x, y: x >= y) and _compare(a, b[1], lambda x, y: x <= y)
 
 
-FILTER_NAMES = (
+#: The name of the equality operator (``{"$eq": value}``, or the bare value).
+EQUALITY_FILTER_NAME = "eq"
+
+#: ``(filter class, operator name)`` pairs; equality is named both ``None`` (the bare
+#: value) and ``"eq"``.
+FILTER_NAMES: tuple[tuple[type[BaseFilter], str | None], ...] = (
+    (EqualFilter, None),
     (EqualFilter, "eq"),
     (NotEqualFilter, "ne"),
     (LessThanFilter, "lt"),
     (LessThanEqualFilter, "lte"),
     (GreaterThanFilter, "gt"),
     (GreaterThanEqualFilter, "gte"),
+    (NumberLessThanFilter, "lt"),
+    (NumberLessThanEqualFilter, "lte"),
+    (NumberGreaterThanFilter, "gt"),
+    (NumberGreaterThanEqualFilter, "gte"),
     (InFilter, "in"),
     (ContainsFilter, "contains"),
     (StringContainsFilter, "contains"),
@@ -457,6 +477,96 @@ def filters_for_field(
         if names is None or filter_class.name in names:
             result[filter_class.name] = filter_class(field=field, attribute=attribute)
     return result
+
+
+def _by_type(filters_by_type: Any) -> dict[type, tuple[type[BaseFilter], ...]]:
+    """``FILTERS_BY_TYPE`` as a dict (Flask-Potion wrote it as ``(type, filters)`` pairs)."""
+    return filters_by_type if isinstance(filters_by_type, dict) else dict(filters_by_type)
+
+
+def filters_for_field_class(
+    field_class: type, filters_by_type: Any = None
+) -> tuple[type[BaseFilter], ...]:
+    """The filter classes of a field class: those of the class and of its direct bases.
+
+    A class whose own type and direct bases have none takes those of the nearest
+    class further up its MRO, so a subclass of a subclass still filters.
+    """
+    by_type = _by_type(FILTERS_BY_TYPE if filters_by_type is None else filters_by_type)
+    found: list[type[BaseFilter]] = []
+    for cls in (field_class, *field_class.__bases__):
+        for filter_class in by_type.get(cls, ()):
+            if filter_class not in found:
+                found.append(filter_class)
+    if not found:
+        for cls in field_class.__mro__:
+            if cls in by_type:
+                return tuple(by_type[cls])
+    return tuple(found)
+
+
+def _names_of(filter_class: type[BaseFilter], filter_names: Any) -> list[str | None]:
+    return [name for cls, name in filter_names if cls is filter_class]
+
+
+def filters_for_fields(
+    fields: dict[str, Raw],
+    filters_expression: Any,
+    filter_names: Any = None,
+    filters_by_type: Any = None,
+) -> dict[str, dict[str | None, type[BaseFilter]]]:
+    """The filter classes of each field: ``{field name: {operator name: filter class}}``.
+
+    ``filters_expression`` is ``Meta.filters``: ``True`` (every operator of every
+    field), or a dict ``{field name or "*": True | [operator names] | {name:
+    filter class}}`` where ``"*"`` stands for the fields not named.  A field's
+    operators come from its class and its direct bases (:func:`filters_for_field_class`),
+    named by ``filter_names`` (:data:`FILTER_NAMES`).
+    """
+    filter_names = FILTER_NAMES if filter_names is None else filter_names
+    result: dict[str, dict[str | None, type[BaseFilter]]] = {}
+    for key, field in fields.items():
+        available: dict[str | None, type[BaseFilter]] = {}
+        for filter_class in filters_for_field_class(type(field), filters_by_type):
+            for name in _names_of(filter_class, filter_names):
+                available[name] = filter_class
+        if isinstance(filters_expression, dict):
+            if key in filters_expression:
+                expression = filters_expression[key]
+            elif "*" in filters_expression:
+                expression = filters_expression["*"]
+            else:
+                continue
+            if isinstance(expression, dict):
+                available = dict(expression)
+            elif isinstance(expression, (list, tuple, set)):
+                wanted = set(expression)
+                if EQUALITY_FILTER_NAME in wanted or None in wanted:
+                    wanted |= {None, EQUALITY_FILTER_NAME}
+                available = {n: f for n, f in available.items() if n in wanted}
+            elif expression is not True:
+                continue
+        elif filters_expression is not True:
+            continue
+        if available:
+            result[key] = available
+    return result
+
+
+def convert_filters(
+    value: Any, field_filters: dict[Any, BaseFilter], key: str | None = None
+) -> Condition:
+    """One field's ``where`` value as a :class:`Condition`.
+
+    ``field_filters`` maps operator names to filter instances (as a manager's
+    ``filters[key]`` does); ``{"$op": operand}`` picks the operator, any other value
+    is an equality.  A value no operator accepts is a 400 naming the field.
+    """
+    named = {EQUALITY_FILTER_NAME if n is None else n: f for n, f in field_filters.items()}
+    if key is None:
+        first = next(iter(named.values()), None)
+        key = (first.attribute if first is not None else None) or ""
+    return _parse_condition(key, value, named)
 
 
 class Condition(NamedTuple):

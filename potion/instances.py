@@ -13,7 +13,7 @@ from .pagination import Pagination, pagination_headers
 from .schema import ResourceBound, Schema
 from .settings import setting
 
-__all__ = ["Instances", "RelationInstances", "Pagination"]
+__all__ = ["Instances", "RelationInstances", "Pagination", "PaginationMixin"]
 
 
 def _positive_int(raw: str | None, name: str, default: int) -> int:
@@ -59,8 +59,9 @@ def _page_schema(resource: Any) -> dict[str, Any]:
     }
 
 
-class _PageResponse(Schema):
-    """Formats a page (or list) of items and adds the Link/X-Total-Count headers."""
+class PaginationMixin(Schema):
+    """A response schema for pages: formats a page (or a plain list) of items and
+    adds the ``Link`` and ``X-Total-Count`` headers of a page."""
 
     spread_arguments = True
 
@@ -78,7 +79,7 @@ class _PageResponse(Schema):
         return {}
 
 
-class Instances(_PageResponse, ResourceBound):
+class Instances(PaginationMixin, ResourceBound):
     """The ``instances`` route of a ModelResource: a filtered, sorted page of items."""
 
     def _on_bind(self, resource: Any) -> None:
@@ -117,7 +118,7 @@ class Instances(_PageResponse, ResourceBound):
         return [fmt(item) for item in items]
 
 
-class RelationInstances(_PageResponse):
+class RelationInstances(PaginationMixin):
     """The list route of a :class:`~potion.routes.Relation`: references, paginated."""
 
     def __init__(self, relation: Any) -> None:

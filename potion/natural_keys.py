@@ -14,7 +14,7 @@ from typing import Any
 
 from .exceptions import Forbidden, ItemNotFound
 from .filters import NO_MATCH, Condition, EqualFilter, InFilter
-from .schema import ResourceBound
+from .schema import ResourceBound, route_prefix_of
 
 __all__ = ["Key", "RefKey", "IDKey", "PropertyKey", "PropertiesKey"]
 
@@ -84,21 +84,25 @@ class RefKey(Key):
         return "object"
 
     def schema(self) -> tuple[dict[str, Any], dict[str, Any]]:
-        prefix = re.escape(self.resource.route_prefix)
+        prefix = re.escape(route_prefix_of(self.resource))
         ref = {"type": "string", "pattern": f"^{prefix}\\/[^/]+$"}
         read = {"type": "object", "properties": {"$ref": ref}, "additionalProperties": False}
         write = dict(read, required=["$ref"])
         return read, write
 
     def format(self, item: Any) -> Any:
-        return {"$ref": f"{self.resource.route_prefix}/{self.resource.manager.get_id(item)}"}
+        prefix = route_prefix_of(self.resource)
+        return {"$ref": f"{prefix}/{self.resource.manager.get_id(item)}"}
 
     def format_id(self, item_id: Any) -> Any:
-        return {"$ref": f"{self.resource.route_prefix}/{item_id}"}
+        prefix = self.resource.route_prefix
+        if prefix is None:
+            prefix = route_prefix_of(self.resource)
+        return {"$ref": f"{prefix}/{item_id}"}
 
     def _id(self, value: Any) -> Any:
         uri = value["$ref"]
-        prefix = self.resource.route_prefix + "/"
+        prefix = route_prefix_of(self.resource) + "/"
         raw = uri[len(prefix) :] if uri.startswith(prefix) else uri.rpartition("/")[2]
         try:
             return self.resource.manager.id_field.convert_url_value(raw)

@@ -12,24 +12,12 @@ from .exceptions import ItemNotFound
 from .instances import Instances
 from .permissions.rules import DEFAULT_PERMISSIONS
 from .routes import ItemRoute, Route, RouteSet
-from .schema import FieldSet, ResourceBound, Schema
+from .schema import FieldSet, ResourceBound, Schema, route_prefix_of
+from .utils import AttributeDict
 
-__all__ = ["Resource", "ModelResource", "ResourceMeta", "AttributeDict"]
+__all__ = ["Resource", "ModelResource", "ResourceMeta", "ModelResourceMeta", "AttributeDict"]
 
 HYPER_SCHEMA = "http://json-schema.org/draft-04/hyper-schema#"
-
-
-class AttributeDict(dict):  # type: ignore[type-arg]
-    """A dict whose keys are also attributes (``meta.name``)."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
 
 
 def _own(klass: type, name: str) -> dict[str, Any]:
@@ -40,7 +28,14 @@ def _own(klass: type, name: str) -> dict[str, Any]:
 
 
 class ResourceMeta(type):
-    """Collects ``meta``, ``schema`` and ``routes`` when a resource class is created."""
+    """Collects ``meta``, ``schema`` and ``routes`` when a resource class is created.
+
+    A resource without fields has ``schema = None`` (a plain ``Resource``); model
+    resources always have one (see :class:`ModelResourceMeta`).
+    """
+
+    #: Whether a resource without declared fields still gets a (empty) FieldSet.
+    always_has_schema = False
 
     def __new__(mcs, name: str, bases: tuple[type, ...], members: dict[str, Any]) -> Any:
         cls: Any = super().__new__(mcs, name, bases, members)
@@ -74,9 +69,12 @@ class ResourceMeta(type):
         for key in meta.get("write_only_fields") or ():
             if key in declared:
                 declared[key] = _with_io(declared[key], "w")
-        schema.fields = declared
-        schema.required.update(meta.get("required_fields") or ())
-        cls.schema = schema.bind(cls)
+        if declared or mcs.always_has_schema:
+            schema.fields = declared
+            schema.required.update(meta.get("required_fields") or ())
+            cls.schema = schema.bind(cls)
+        else:
+            cls.schema = None  # a plain resource without fields
 
         cls.routes = _collect_routes(cls, mro)
         cls.route_sets = {}
@@ -100,11 +98,18 @@ class ResourceMeta(type):
                 member.bind(cls)
 
         cls.api = None
-        cls.route_prefix = "/" + meta["name"]
+        cls.route_prefix = None  # set when the resource is added to an Api
         cls._schema_document = None
         cls.manager = None  # every resource has a manager of its own, never its base's
         cls._init_manager()
         return cls
+
+
+class ModelResourceMeta(ResourceMeta):
+    """The metaclass of :class:`ModelResource`: its resources always have a schema,
+    to which the manager adds the identity fields and the fields of the model."""
+
+    always_has_schema = True
 
 
 def _with_io(field: fields.Raw, io: str) -> fields.Raw:
@@ -145,11 +150,11 @@ class Resource(metaclass=ResourceMeta):
     """
 
     meta: ClassVar[AttributeDict]
-    schema: ClassVar[FieldSet]
+    schema: ClassVar[Any]  # a FieldSet, or None for a resource without fields
     routes: ClassVar[dict[str, Route]]
     route_sets: ClassVar[dict[str, RouteSet]]
     api: ClassVar[Any]
-    route_prefix: ClassVar[str]
+    route_prefix: ClassVar[str | None]
     _schema_document: ClassVar[dict[str, Any] | None]
     _names_itself: ClassVar[bool]
     manager: ClassVar[Any] = None
@@ -165,8 +170,12 @@ class Resource(metaclass=ResourceMeta):
 
     @Route.GET("/schema", rel="describedBy", attribute="schema")
     def described_by(self) -> Any:
-        """The JSON Hyper-Schema of this resource."""
-        return type(self).schema_document()
+        """The JSON Hyper-Schema of this resource: ``(document, 200, headers)``.
+
+        The ``Content-Type`` header names ``application/schema+json``; the Api
+        answers every route as ``application/json``, as Flask-Potion does.
+        """
+        return type(self).schema_document(), 200, {"Content-Type": "application/schema+json"}
 
     @classmethod
     def schema_document(cls) -> dict[str, Any]:
@@ -224,7 +233,7 @@ class _ItemSchema(Schema, ResourceBound):
         return self.resource.schema.format(value)
 
 
-class ModelResource(Resource):
+class ModelResource(Resource, metaclass=ModelResourceMeta):
     """A resource backed by a data store through a manager: full CRUD.
 
     Routes: ``instances`` (GET list), ``create`` (POST), ``self`` (GET item),
@@ -257,7 +266,7 @@ class ModelResource(Resource):
         """Create an item."""
         item = self.manager.create(properties)
         item_id = self.manager.get_id(item)
-        location = f"{self.route_prefix}/{item_id}"
+        location = f"{route_prefix_of(self)}/{item_id}"
         return self._output(item, item_id), 200, {"Location": location}
 
     @Route.GET(

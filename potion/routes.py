@@ -13,7 +13,8 @@ import inspect
 import re
 from typing import Any, Callable, Iterator
 
-from flask import Response, current_app, request
+from flask import current_app, request
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import fields as field_types
 from .adapters import route_schema
@@ -24,10 +25,41 @@ from .instances import RelationInstances
 from .schema import FieldSet, ResourceBound, Schema, read_json_body
 from .settings import setting
 
-__all__ = ["Route", "ItemRoute", "RouteSet", "ItemAttributeRoute", "Relation", "to_camel_case"]
+__all__ = [
+    "Route",
+    "ItemRoute",
+    "RouteSet",
+    "ItemAttributeRoute",
+    "Relation",
+    "to_camel_case",
+    "HTTP_METHODS",
+    "HTTP_METHOD_VERB_DEFAULTS",
+    "url_rule_to_uri_pattern",
+    "attribute_to_route_uri",
+]
 
-_VERBS = {"GET": "read", "POST": "create", "PUT": "create", "PATCH": "update", "DELETE": "destroy"}
+#: The HTTP methods a route may serve.
+HTTP_METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
+#: The verb of a route's default rel, by method (``GET`` + ``shout`` → ``readShout``).
+HTTP_METHOD_VERB_DEFAULTS = {
+    "GET": "read",
+    "PUT": "create",
+    "POST": "create",
+    "PATCH": "update",
+    "DELETE": "destroy",
+}
+_VERBS = HTTP_METHOD_VERB_DEFAULTS
 _CONVERTER = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
+
+
+def url_rule_to_uri_pattern(rule: str) -> str:
+    """A Flask URL rule as a link ``href``: ``/book/<int:id>`` → ``/book/{id}``."""
+    return _CONVERTER.sub(r"{\1}", rule)
+
+
+def attribute_to_route_uri(attribute: str) -> str:
+    """The URL segment of an attribute: ``is_recent`` → ``is-recent``."""
+    return attribute.replace("_", "-")
 
 
 def to_camel_case(text: str) -> str:
@@ -236,24 +268,39 @@ class Route:
     # -- URL ---------------------------------------------------------------------
 
     def relative_rule(self, resource: Any) -> str:
+        """The rule relative to the resource, with its leading slash (``/shout``)."""
         rule = self.rule
         if callable(rule):
             rule = rule(resource)
         if rule is None:
-            rule = "/" + (self.attribute or "").replace("_", "-")
+            rule = "/" + attribute_to_route_uri(self.attribute or "")
         return rule
 
     def rule_factory(self, resource: Any, relative: bool = False) -> str:
+        """The URL rule of this route on ``resource``.
+
+        With ``relative`` (or before the resource is added to an Api, when its
+        ``route_prefix`` is None) the rule is relative to the resource and has no
+        leading slash: ``<int:id>/shout``, ``schema``, ``""`` for the list.
+        """
         rule = self.relative_rule(resource)
         if self.is_item_route:
-            rule = f"/<{resource.meta.get('id_converter') or 'string'}:id>{rule}"
-        return rule if relative else resource.route_prefix + rule
+            id_matcher = f"<{resource.meta.get('id_converter') or 'string'}:id>"
+            rule = f"/{id_matcher}{rule}" if not rule or rule.startswith("/") else rule
+        prefix = resource.route_prefix
+        if relative or prefix is None:
+            return rule[1:] if rule.startswith("/") else rule
+        return prefix + rule
+
+    def schema_factory(self, resource: Any) -> dict[str, Any]:
+        """This route as a JSON Hyper-Schema link (see :meth:`link`)."""
+        return self.link(resource)
 
     def link(self, resource: Any) -> dict[str, Any]:
         """This route as a JSON Hyper-Schema link."""
         link: dict[str, Any] = {
             "rel": self.rel,
-            "href": _CONVERTER.sub(r"{\1}", self.rule_factory(resource)),
+            "href": url_rule_to_uri_pattern(self.rule_factory(resource)),
             "method": self.method,
         }
         if self.title is not None:
@@ -271,7 +318,14 @@ class Route:
     # -- the view ----------------------------------------------------------------
 
     def view_factory(self, endpoint: str, resource: Any) -> Callable[..., Any]:
-        """The Flask view function serving this route for ``resource``."""
+        """The view serving this route for ``resource``, returning its raw result.
+
+        The view parses the request, calls the view function and formats its value
+        with the response schema, then returns ``(value, status)`` or ``(value,
+        status, headers)`` (a bare value is paired with ``success_code``); a
+        ``Response`` passes through.  ``Meta.route_decorators`` wrap this view, so
+        they see and may change the value; the Api encodes it as JSON afterwards.
+        """
         view_func = self.view_func
         assert view_func is not None, f"Route {self.rel} has no view function"
         request_schema = self._bound_schema(self.request_schema, resource)
@@ -291,7 +345,7 @@ class Route:
         action = self.action
         permissions = getattr(resource.manager, "permissions", None) if action else None
 
-        def view(**kwargs: Any) -> Response:
+        def view(**kwargs: Any) -> Any:
             if not retries:
                 return respond(kwargs)
             writes = writes_begun()
@@ -305,7 +359,7 @@ class Route:
                     raise
             return respond(kwargs)
 
-        def respond(kwargs: dict[str, Any]) -> Response:
+        def respond(kwargs: dict[str, Any]) -> Any:
             if reads_body:
                 _limit_body(request)
             instance = resource()
@@ -324,7 +378,7 @@ class Route:
                 else:
                     args += (parsed,)
             result = view_func(instance, *args, **kwargs)
-            if isinstance(result, Response):
+            if isinstance(result, BaseResponse):
                 return result
             code, headers = success_code, None
             if isinstance(result, tuple):
@@ -336,11 +390,35 @@ class Route:
                 if headers_for is not None:
                     headers = dict(headers or {}, **headers_for(result))
                 result = format_body(result)
-            return json_response(result, code, headers)
+            return (result, code) if headers is None else (result, code, headers)
 
         view.__name__ = endpoint
         view.__doc__ = view_func.__doc__
         return view
+
+
+def serialized_view(view: Callable[..., Any], endpoint: str) -> Callable[..., Any]:
+    """``view`` answering a JSON response for its raw result (see ``Route.view_factory``).
+
+    ``Response`` objects pass through; ``value``, ``(value, status)`` and ``(value,
+    status, headers)`` are encoded as JSON.
+    """
+
+    def serialized(**kwargs: Any) -> Any:
+        result = view(**kwargs)
+        if isinstance(result, BaseResponse):
+            return result
+        if isinstance(result, tuple):
+            if len(result) == 2:
+                return json_response(result[0], result[1])
+            if len(result) == 3:
+                return json_response(result[0], result[1], result[2])
+        return json_response(result)
+
+    serialized.__name__ = endpoint
+    serialized.__doc__ = view.__doc__
+    serialized.__wrapped__ = view  # type: ignore[attr-defined]
+    return serialized
 
 
 def _limit_body(req: Any) -> None:
@@ -385,7 +463,7 @@ class ItemAttributeRoute(RouteSet):
         name = self.attribute
         assert name is not None
         field = self.field
-        rule = "/" + name.replace("_", "-")
+        rule = "/" + attribute_to_route_uri(name)
         attribute = field.attribute or name
 
         def read_attribute(resource: Any, item: Any) -> Any:
@@ -476,7 +554,7 @@ class Relation(RouteSet):
         name = self.attribute
         assert name is not None
         relation = self
-        rule = "/" + name.replace("_", "-")
+        rule = "/" + attribute_to_route_uri(name)
 
         def relation_instances(resource: Any, id: Any, page: int, per_page: int, **_: Any) -> Any:
             return resource.manager.relation_page_for_output(

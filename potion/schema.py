@@ -24,10 +24,25 @@ from .validation import Validator
 if TYPE_CHECKING:
     from .fields import Raw
 
-__all__ = ["Schema", "FieldSet", "ResourceBound", "SchemaImpl", "read_json_body"]
+__all__ = [
+    "Schema",
+    "FieldSet",
+    "ResourceBound",
+    "SchemaImpl",
+    "RequestMustBeJSON",
+    "read_json_body",
+    "route_prefix_of",
+]
 
 _MISSING = object()
 _MUST_BE_JSON = "The request body must be JSON (Content-Type: application/json)"
+
+
+def route_prefix_of(resource: Any) -> str:
+    """The URL prefix of a resource's items: its ``route_prefix`` once it is added to
+    an Api, ``/{name}`` before."""
+    prefix = resource.route_prefix
+    return prefix if prefix is not None else "/" + resource.meta["name"]
 
 
 class ResourceBound:
@@ -227,9 +242,7 @@ class FieldSet(Schema, ResourceBound):
     @property
     def route_response(self) -> dict[str, Any]:
         """The response schema of a route returning an object of these fields."""
-        schema = self.response
-        schema["additionalProperties"] = False
-        return schema
+        return self.response
 
     def validator(self, kind: str) -> Validator:
         validator = self._validators.get(kind)

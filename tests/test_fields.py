@@ -273,8 +273,8 @@ COMMON_OPTIONS = [
     ),
     pytest.param(
         lambda: fields.Integer(default=lambda: 5),
-        {"type": "integer"},
-        id="callable-default-not-published",
+        {"type": "integer", "default": 5},
+        id="callable-default-evaluated",
     ),
     pytest.param(
         lambda: fields.Date(default=datetime.date(1970, 1, 2)),

@@ -47,7 +47,7 @@ class MeAuthor(me.Document):
 
 class MeAddress(me.EmbeddedDocument):
     city = me.StringField(required=True)
-    zip_code = me.StringField(max_length=10)
+    zip_code = me.StringField(max_length=10, null=True)
 
 
 class Kind(enum.Enum):
@@ -64,22 +64,22 @@ class MeBook(me.Document):
     meta = {"collection": "book"}
     title = me.StringField(required=True, unique=True, max_length=100)
     author = me.ReferenceField(MeAuthor, required=True)
-    year = me.IntField(min_value=1400)
+    year = me.IntField(min_value=1400, null=True)
     rating = me.FloatField(default=5.0)
-    price = me.DecimalField()
+    price = me.DecimalField(null=True)
     available = me.BooleanField(default=True)
-    published = me.DateField()
-    updated = me.DateTimeField()
+    published = me.DateField(null=True)
+    updated = me.DateTimeField(null=True)
     tags = me.ListField(me.StringField())
-    isbn = me.StringField(regex=r"[0-9]{3}-[0-9]+")
-    genre = me.StringField(choices=("novel", "essay", "poetry"))
-    contact = me.EmailField()
-    homepage = me.URLField()
-    ref_uuid = me.UUIDField(binary=False)
-    pages = me.IntField(validation=_even)
+    isbn = me.StringField(regex=r"[0-9]{3}-[0-9]+", null=True)
+    genre = me.StringField(choices=("novel", "essay", "poetry"), null=True)
+    contact = me.EmailField(null=True)
+    homepage = me.URLField(null=True)
+    ref_uuid = me.UUIDField(binary=False, null=True)
+    pages = me.IntField(validation=_even, null=True)
     extra = me.DictField()
-    origin = me.EmbeddedDocumentField(MeAddress)
-    kind = me.EnumField(Kind)
+    origin = me.EmbeddedDocumentField(MeAddress, null=True)
+    kind = me.EnumField(Kind, null=True)
 
 
 class MeShelf(me.Document):
@@ -91,7 +91,7 @@ class MeShelf(me.Document):
 class MeTopic(me.Document):
     meta = {"collection": "topic"}
     slug = me.StringField(required=True, unique=True)
-    name = me.StringField()
+    name = me.StringField(null=True)
 
 
 class MeLabel(me.Document):
@@ -104,7 +104,7 @@ class MeLabel(me.Document):
 class MeCode(me.Document):
     meta = {"collection": "code"}
     slug = me.StringField(primary_key=True)
-    label = me.StringField()
+    label = me.StringField(null=True)
 
 
 class MeEditor(me.Document):
@@ -163,6 +163,9 @@ def _resources() -> dict[str, Any]:
             model = MeBook
             manager = MongoEngineManager
 
+        class Schema:  # references are fields when declared, as in Flask-Potion
+            author = fields.ToOne("author")
+
     class ShelfResource(ModelResource):
         books = Relation("book")
 
@@ -171,10 +174,17 @@ def _resources() -> dict[str, Any]:
             manager = MongoEngineManager
             natural_key = "name"
 
+        class Schema:
+            books = fields.ToMany("book")
+
     class LabelResource(ModelResource):
         class Meta:
             model = MeLabel
             manager = MongoEngineManager
+
+        class Schema:
+            shelf = fields.ToOne("shelf", nullable=True)
+            topic = fields.ToOne("topic", nullable=True)
 
     class CodeResource(ModelResource):
         class Meta:
@@ -298,9 +308,10 @@ def test_fields_are_inferred_from_the_document(client: Any) -> None:
         "additionalProperties": False,
     }
     assert properties["year"] == {"type": ["integer", "null"], "minimum": 1400}
-    assert properties["rating"] == {"type": ["number", "null"], "default": 5.0}
+    # nullable exactly when the model field says null=True
+    assert properties["rating"] == {"type": "number", "default": 5.0}
     assert properties["price"] == {"type": ["number", "null"]}
-    assert properties["available"] == {"type": ["boolean", "null"], "default": True}
+    assert properties["available"] == {"type": "boolean", "default": True}
     assert properties["published"]["type"] == ["object", "null"]
     assert properties["published"]["properties"] == {"$date": {"type": "integer"}}
     assert properties["updated"]["type"] == ["object", "null"]
@@ -313,7 +324,7 @@ def test_fields_are_inferred_from_the_document(client: Any) -> None:
     assert properties["contact"] == {"type": ["string", "null"], "format": "email"}
     assert properties["homepage"] == {"type": ["string", "null"], "format": "uri"}
     assert properties["ref_uuid"]["minLength"] == 36
-    assert properties["extra"] == {"type": "object"}
+    assert properties["extra"] == {"type": "object", "default": {}}
     assert properties["origin"] == {
         "type": ["object", "null"],
         "properties": {
@@ -338,7 +349,7 @@ def test_fields_are_inferred_from_the_document(client: Any) -> None:
 
 def test_required_fields_and_id_converter(resources: dict[str, Any], app: Flask) -> None:
     book = resources["book"]
-    assert book.schema.create["required"] == ["title", "author"]
+    assert book.schema.create["required"] == ["author", "title"]
     assert book.meta.id_converter == "string"
     rules = {rule.rule for rule in app.url_map.iter_rules()}
     assert "/book/<string:id>" in rules
@@ -652,6 +663,9 @@ def test_sort_attribute(db: Any) -> None:
             model = MeBook
             manager = MongoEngineManager
             sort_attribute = ("year", True)
+
+        class Schema:
+            author = fields.ToOne("author")
 
     app = Flask(__name__)
     api = Api(app)
@@ -1310,15 +1324,26 @@ def _rule_resources() -> list[Any]:
             model = MeIssue
             manager = MongoEngineManager
 
+        class Schema:
+            proofreader = fields.ToOne("editor", nullable=True)
+            reviewers = fields.ToMany("editor")
+            editor = fields.ToOne("editor", nullable=True)
+
     class NoteResource(ModelResource):
         class Meta:
             model = MeNote
             manager = MongoEngineManager
 
+        class Schema:
+            issue = fields.ToOne("issue", nullable=True)
+
     class StampResource(ModelResource):
         class Meta:
             model = MeStamp
             manager = MongoEngineManager
+
+        class Schema:
+            note = fields.ToOne("note", nullable=True)
 
     return [EditorResource, IssueResource, NoteResource, StampResource]
 
@@ -1506,23 +1531,33 @@ def test_meta_field_options(db: Any) -> None:
     api.add_resource(_resources()["author"])  # the resource the reference resolves to
 
     properties = Narrow.schema.response["properties"]
-    assert sorted(properties) == ["$uri", "author", "title", "year"]
+    # a reference is a field only when declared, include_fields or not
+    assert sorted(properties) == ["$uri", "title", "year"]
     assert properties["year"]["readOnly"] is True
     assert "year" not in Narrow.schema.create["properties"]
 
 
 def test_references_resolve_through_the_api(db: Any) -> None:
+    class BookByModel(ModelResource):
+        class Meta:
+            name = "book"
+            model = MeBook
+            manager = MongoEngineManager
+
+        class Schema:
+            author = fields.ToOne(MeAuthor)  # the resource whose Meta.model it is
+
     resources = _resources()
-    reference = resources["book"].schema.fields["author"]
-    with pytest.raises(RuntimeError, match="BookResource is not registered with an Api yet"):
+    reference = BookByModel.schema.fields["author"]
+    with pytest.raises(RuntimeError, match="BookByModel is not registered with an Api yet"):
         reference.target
     api = Api(Flask(__name__))
-    api.add_resource(resources["book"])
+    api.add_resource(BookByModel)
     with pytest.raises(RuntimeError, match="No resource has Meta.model = MeAuthor"):
         reference.target
     api.add_resource(resources["author"])
     assert reference.target is resources["author"]
-    assert resources["book"].schema.response["properties"]["author"]
+    assert BookByModel.schema.response["properties"]["author"]
 
 
 def test_sort_parsed_conditions_are_translated(resources: dict[str, Any]) -> None:

@@ -226,5 +226,5 @@ def test_two_converters_for_one_json_type_are_an_error(api):
             username = fields.String()
             email = fields.String()
 
-    with pytest.raises(RuntimeError, match="two key converters for JSON type 'string'"):
+    with pytest.raises(RuntimeError, match="Multiple keys of type string defined for"):
         api.add_resource(User)

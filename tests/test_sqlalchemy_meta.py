@@ -285,6 +285,9 @@ def tokens(sqla):
             model = Code
             id_converter = "path"
 
+        class Schema:  # a primary key the client chooses is declared, never inferred
+            code = fields.String(max_length=8, io="rc")
+
     sqla.api.add_resource(TokenResource)
     sqla.api.add_resource(CodeResource)
     sqla.create_all()
@@ -555,6 +558,10 @@ def test_composite_primary_key_needs_an_id_attribute(sqla):
             model = Pair
             name = "pair"
             id_attribute = "code"
+
+        class Schema:  # primary-key columns are never inferred: declared to be shown
+            a = fields.Integer(io="rc")
+            b = fields.Integer(io="rc")
 
     sqla.api.add_resource(CodedPairResource)
     sqla.create_all()

@@ -226,8 +226,7 @@ class Manager(NarrowingMixin):
             kind = converter.matcher_type()
             if kind in by_type:
                 raise RuntimeError(
-                    f"Resource {self.resource.meta.name!r} has two key converters for "
-                    f"JSON type {kind!r}"
+                    f"Multiple keys of type {kind} defined for {self.resource.meta.name}"
                 )
             by_type[kind] = converter
         return by_type

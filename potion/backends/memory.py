@@ -161,6 +161,26 @@ class MemoryManager(Manager):
         item_id = self._stored(item)
         self.items.pop(item_id, None)
         self._remember("delete", item_id, item)
+        self._forget_references(item)
+
+    def _forget_references(self, removed: Any) -> None:
+        """Drop ``removed`` from every relation list of the memory items of the Api.
+
+        A relation (a ``ToMany`` field or a ``Relation`` route) keeps the related
+        items themselves; a deleted one would otherwise stay listed.  The lists
+        changed are put back if the write is rolled back.
+        """
+        api = getattr(self.resource, "api", None)
+        resources = api.resources.values() if api is not None else (self.resource,)
+        for resource in resources:
+            manager = resource.manager
+            if not isinstance(manager, MemoryManager):
+                continue
+            for other in manager.items.values():
+                for key, value in list(other.items()):
+                    if isinstance(value, list) and any(v is removed for v in value):
+                        self._remember("restore", None, (other, dict(other)))
+                        other[key] = [v for v in value if v is not removed]
 
     def _stored(self, item: Any) -> Any:
         """The id of ``item``; ``ItemNotFound`` when it was deleted meanwhile."""

@@ -25,6 +25,7 @@ from .dates import DateTimeString as DateTimeString
 from .references import Inline as Inline
 from .references import ItemType as ItemType
 from .references import ItemUri as ItemUri
+from .references import ResourceReference as ResourceReference
 from .references import ToMany as ToMany
 from .references import ToOne as ToOne
 from .references import _ResourceReference as _ResourceReference

@@ -54,6 +54,9 @@ class Raw(Schema, ResourceBound):
     json_type: str | None = None
     #: Not required on create even without a default (the data store fills it).
     optional: bool = False
+    #: Whether the JSON Schema shows the value of a callable ``default`` (called when
+    #: the schema is built).  Adapters of libraries that never publish one turn it off.
+    publishes_callable_default: bool = True
     #: Further JSON Schema keywords (``{"minLength": 3}``) merged into the field's
     #: read and write schemas; schema adapters put converted constraints here.
     keywords: dict[str, t.Any] | None = None
@@ -110,8 +113,12 @@ class Raw(Schema, ResourceBound):
             if value is not None:
                 schema[key] = value
         default = self.default
-        if default is not None and not callable(default):
-            schema["default"] = self.format(default)
+        if default is not None:
+            if not callable(default):
+                schema["default"] = self.format(default)
+            elif self.publishes_callable_default:
+                # called, as Flask-Potion does: the schema shows the value it gives now
+                schema["default"] = self.format(default())
         if response and self.io == "r":
             schema["readOnly"] = True
         return schema

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 import typing as t
 
-from ..schema import ResourceBound
+from ..schema import ResourceBound, route_prefix_of
 from .base import Raw, get_value
 from .containers import Array
 
-__all__ = ["ToOne", "ToMany", "Inline", "ItemType", "ItemUri"]
+__all__ = ["ToOne", "ToMany", "Inline", "ItemType", "ItemUri", "ResourceReference"]
 
 
 def resource_for_model(model: t.Any, referrer: t.Any) -> t.Any:
@@ -35,14 +35,15 @@ def resource_for_model(model: t.Any, referrer: t.Any) -> t.Any:
     )
 
 
-class _ResourceReference:
+class ResourceReference:
     """Resolves a resource given as class, registered name, ``module.Class``, ``self``,
     or a model class (the resource whose ``Meta.model`` it is, on the same Api)."""
 
     def __init__(self, value: t.Any) -> None:
         self.value = value
 
-    def resolve(self, binding: t.Any) -> t.Any:
+    def resolve(self, binding: t.Any = None) -> t.Any:
+        """The resource class, looked up from ``binding`` (the referring resource)."""
         value = self.value
         if value == "self" or value is None:
             if binding is None:
@@ -70,9 +71,12 @@ class _ResourceReference:
         raise TypeError(f"Cannot resolve a resource from {value!r}")
 
 
+_ResourceReference = ResourceReference
+
+
 class _TargetMixin(ResourceBound):
     def _init_target(self, resource: t.Any) -> None:
-        self._reference = _ResourceReference(resource)
+        self._reference = ResourceReference(resource)
         self._target: t.Any = None
 
     @property
@@ -206,7 +210,7 @@ class Inline(_TargetMixin, Raw):
             # The item schema refers to itself: "#" is the root of whichever item
             # schema (create or update) is being validated, so no recursion.
             return {"$ref": "#"}, {"$ref": "#"}
-        read = {"$ref": f"{target.route_prefix}/schema"}
+        read = {"$ref": f"{route_prefix_of(target)}/schema"}
         return read, target.schema.update if self.patchable else target.schema.create
 
     def format(self, value: t.Any) -> t.Any:
@@ -252,18 +256,21 @@ class ItemUri(_TargetMixin, Raw):
         super().__init__(self._uri_schema, io="r", attribute=attribute)
 
     def _uri_schema(self) -> dict[str, t.Any]:
-        prefix = re.escape(self.target.route_prefix)
+        prefix = re.escape(route_prefix_of(self.target))
         return {"type": "string", "pattern": f"^{prefix}\\/[^/]+$"}
 
     def output(self, key: str, obj: t.Any) -> t.Any:
         item_id = get_value(self.attribute or "id", obj, None)
-        return f"{self.target.route_prefix}/{item_id}"
+        prefix = self.target.route_prefix
+        if prefix is None:
+            prefix = route_prefix_of(self.target)
+        return f"{prefix}/{item_id}"
 
     def convert(self, instance: t.Any, validate: bool = True) -> t.Any:
         if validate:
             self.request_validator.validate(instance)
         target = self.target
-        raw_id = instance[len(target.route_prefix) + 1 :]
+        raw_id = instance[len(route_prefix_of(target)) + 1 :]
         try:
             return target.manager.id_field.convert_url_value(raw_id)
         except (TypeError, ValueError):

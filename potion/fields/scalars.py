@@ -6,7 +6,11 @@ import typing as t
 import uuid as uuid_module
 from typing import Iterable
 
+from ..exceptions import ValidationError
 from .base import Raw, _options
+
+#: What a string must match to be stored: no NUL character.
+NO_NUL_PATTERN = "^[^\\u0000]*$"
 
 __all__ = ["String", "UUID", "Uri", "Email", "Boolean", "Integer", "PositiveInteger", "Number"]
 
@@ -33,6 +37,24 @@ class String(Raw):
         if enum is not None:
             schema["enum"] = list(enum)
         super().__init__(schema, **kwargs)
+
+    def convert(self, instance: t.Any, validate: bool = True) -> t.Any:
+        if validate:
+            self.request_validator.validate(instance)
+        if isinstance(instance, str) and "\x00" in instance:
+            # PostgreSQL cannot store it and other stores would keep it silently:
+            # refused everywhere, so an application behaves the same on every backend
+            raise ValidationError(
+                [
+                    {
+                        "path": [],
+                        "validationOf": {"pattern": NO_NUL_PATTERN},
+                        "message": "A string cannot contain the NUL character (\\u0000)",
+                    }
+                ],
+                message="A string cannot contain the NUL character (\\u0000)",
+            )
+        return instance
 
 
 class UUID(String):

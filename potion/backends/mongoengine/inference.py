@@ -89,7 +89,9 @@ class _EnumValue(fields.Raw):
 def _common_options(field: BaseField, top: bool) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if top:
-        options["nullable"] = not field.required or bool(getattr(field, "null", False))
+        # nullable exactly when the model says so; a field without a default that is
+        # not nullable is then required on create, as on the other backends
+        options["nullable"] = bool(getattr(field, "null", False))
         default = field.default
         if default is not None:
             options["default"] = default

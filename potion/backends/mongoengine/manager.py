@@ -16,6 +16,7 @@ from ...filters import NO_MATCH
 from ...natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ...pagination import Pagination
 from .. import Manager
+from . import filters as mongo_filters
 from .base import (
     _REFERENCE_FIELDS,
     LOADED,
@@ -64,6 +65,8 @@ def _is_document_class(model: Any) -> bool:
 class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
     """Serves a ModelResource whose ``Meta.model`` is a MongoEngine ``Document``."""
 
+    FILTERS_BY_TYPE = mongo_filters.FILTERS_BY_TYPE
+
     unsupported: dict[str, str] = {
         "transaction_isolation": (
             "MongoDB (standalone, and mongomock) has no multi-document transactions: "
@@ -85,7 +88,6 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         self.model = model
         if not resource._names_itself:
             meta.name = model._get_collection_name()
-            resource.route_prefix = "/" + meta.name
         pk_name = model._meta["id_field"]
         self.id_attribute = meta.get("id_attribute") or pk_name
         self._id_is_pk = self.id_attribute in (pk_name, "pk")
@@ -117,6 +119,8 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
                 continue
             if (include is not None and name not in include) or name in exclude:
                 continue
+            if _is_reference(model_field):
+                continue  # a reference is a field only when the resource declares it
             field = infer_field(model_field)
             if field is None:
                 continue

@@ -147,7 +147,7 @@ class QueryMixin(MongoEngineBase):
         if custom is not None:
             return custom(path, value)
         name = filter_.name
-        if isinstance(filter_, filters._StringFilter):
+        if isinstance(filter_, filters.StringBaseFilter):
             return {path: _regex(name, value)}
         if name == "contains":
             inner = getattr(field, "field", None) or field

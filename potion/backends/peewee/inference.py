@@ -54,15 +54,6 @@ def field_for_peewee_field(field: Any, **kwargs: Any) -> fields.Raw | None:
     return result
 
 
-class _ModelToOne(fields.ToOne):
-    """A ToOne for a foreign key: its target is the resource whose model the key refers to."""
-
-    def __init__(self, foreign_key: Any, **kwargs: Any) -> None:
-        self.foreign_key = foreign_key
-        super().__init__(foreign_key.rel_model, **kwargs)
-        self.id_attribute = foreign_key.object_id_name
-
-
 #: Where an item keeps the collections loaded for it (see ``prefetch``), by attribute.
 _LOADED = "_potion_collections"
 

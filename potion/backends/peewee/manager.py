@@ -7,13 +7,14 @@ from typing import Any
 
 import peewee
 
-from ... import fields, filters
+from ... import fields
 from ...exceptions import ItemNotFound, PageNotFound
 from ...pagination import Pagination
 from .. import RelationalManager
 from ..sqlerrors import error_for_unremovable_child
+from . import filters as peewee_filters
 from .errors import ErrorsMixin
-from .inference import _ModelToOne, _OrderedToMany, field_for_peewee_field
+from .inference import _OrderedToMany, field_for_peewee_field
 from .prefetch import PrefetchMixin
 from .queries import _INTEGER_LIMIT, QueryMixin, _id_column_of, in_target_order
 
@@ -35,10 +36,7 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
     """
 
     #: UUIDs are stored as hex on SQLite and MariaDB: only (in)equality makes sense.
-    FILTERS_BY_TYPE = {
-        **filters.FILTERS_BY_TYPE,
-        fields.UUID: (filters.EqualFilter, filters.NotEqualFilter, filters.InFilter),
-    }
+    FILTERS_BY_TYPE = peewee_filters.FILTERS_BY_TYPE
 
     # -- set-up ------------------------------------------------------------------
 
@@ -49,7 +47,6 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
         model_meta = model._meta
         if not getattr(resource, "_names_itself", False):
             meta.name = model_meta.table_name
-            resource.route_prefix = "/" + meta.name
 
         id_attribute = meta.get("id_attribute")
         if id_attribute:
@@ -105,12 +102,11 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
                 continue
             if key in schema.fields or key in declared_attributes:
                 continue
-            io = "rw"
-            if column.primary_key:
-                if isinstance(column, peewee.AutoField) or column.default is not None:
-                    continue  # the store fills it: only $uri / $id show it
-                io = "rc"  # given by the client once, never changed
-            io = "r" if key in read_only else "w" if key in write_only else io
+            if column.primary_key or isinstance(column, peewee.ForeignKeyField):
+                # The primary key is the item's $uri / $id; a foreign key is a
+                # reference only when the resource declares it (``fields.ToOne``).
+                continue
+            io = "r" if key in read_only else "w" if key in write_only else "rw"
             kwargs: dict[str, Any] = {"io": io, "nullable": bool(column.null)}
             default = column.default
             optional = False
@@ -120,11 +116,7 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
                 kwargs["default"] = default
             if isinstance(column, peewee.AutoField):
                 optional = True
-            field: fields.Raw | None
-            if isinstance(column, peewee.ForeignKeyField):
-                field = _ModelToOne(column, **kwargs)
-            else:
-                field = field_for_peewee_field(column, **kwargs)
+            field = field_for_peewee_field(column, **kwargs)
             if field is None:
                 continue
             if optional:

@@ -36,6 +36,9 @@ class SQLAlchemyBase:
     _fk_fields: dict[str, str]
     #: loader options of the relationships the schema reads
     _eager: list[Any]
+    #: ``Meta.query_options``: criteria (every statement) and loader options (entities)
+    _criteria: list[Any]
+    _loader_options: list[Any]
     #: shape of a list query -> its (count, page) statements
     _page_statements_by_shape: dict[Any, tuple[Any, Any]]
     #: app -> the engine its built-in reads use, when the session's choice is stable

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import orm
+from sqlalchemy.orm.util import LoaderCriteriaOption
 
 from ... import fields, filters
 from ...exceptions import ItemNotFound, PageNotFound
@@ -17,6 +18,7 @@ from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
 from .. import RelationalManager
 from ..sqlerrors import statement_target
+from .collections import QueryToMany, add_child, is_query_only, replace_children
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
@@ -77,7 +79,6 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self.mapper: orm.Mapper[Any] = sa.inspect(model)
         if not resource._names_itself and getattr(model, "__tablename__", None):
             meta.name = model.__tablename__
-            resource.route_prefix = "/" + meta.name
 
         primary_key = self.mapper.primary_key
         id_attribute = meta.get("id_attribute")
@@ -103,6 +104,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self._import_columns(resource, meta)
         self._add_identity_fields(resource, meta)
         self._find_foreign_keys(resource)
+        self._wrap_query_only_collections(resource)
         self._planned = False
 
     # -- set-up ------------------------------------------------------------------
@@ -126,15 +128,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                 continue
             if not isinstance(column, sa.Column):
                 continue  # a column_property over an expression
-            default, fills_itself = _column_default(column)
             if column.primary_key:
-                table: Any = self.mapper.local_table
-                if fills_itself or column is table.autoincrement_column:
-                    continue  # the store numbers it: only $uri / $id show it
-                io = "rc"  # given by the client once, never changed
-            else:
-                io = "rw"
-            io = "r" if key in read_only else "w" if key in write_only else io
+                continue  # the item's $uri / $id; declare a field to let clients set it
+            default, fills_itself = _column_default(column)
+            io = "r" if key in read_only else "w" if key in write_only else "rw"
             field = field_for_column(column, io=io, nullable=bool(column.nullable), default=default)
             if field is None:
                 continue  # no JSON form: the resource may declare a field for it
@@ -146,6 +143,9 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         """The foreign-key column of each ToOne over a simple many-to-one relationship."""
         self._fk_fields: dict[str, str] = {}  # foreign key attribute -> field key
         self._fk_candidates: list[tuple[fields.ToOne, str, Any]] = []
+        #: relationship attribute of a ToOne -> (its foreign key, the target's key
+        #: attribute, the name of the reverse collection or None)
+        self._many_to_one: dict[str, tuple[str, str, str | None]] = {}
         for key, field in resource.schema.fields.items():
             if not isinstance(field, fields.ToOne):
                 continue
@@ -160,6 +160,19 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             fk_key = self.mapper.get_property_by_column(local).key
             self._fk_fields[fk_key] = key
             self._fk_candidates.append((field, fk_key, remote))
+            reverse = prop.back_populates or prop.backref
+            if isinstance(reverse, tuple):
+                reverse = reverse[0]
+            remote_key = prop.mapper.get_property_by_column(remote).key
+            self._many_to_one[attribute] = (fk_key, remote_key, reverse or None)
+
+    def _wrap_query_only_collections(self, resource: Any) -> None:
+        """ToMany fields over dynamic or write-only relationships read through a query."""
+        for key, field in list(resource.schema.fields.items()):
+            if isinstance(field, fields.ToMany) and is_query_only(
+                self.mapper, field.attribute or key
+            ):
+                resource.schema.set(key, QueryToMany.wrap(field, self))
 
     def _ensure_plan(self) -> None:
         """Work out, once all resources are known, how the built-in reads run."""
@@ -210,13 +223,20 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                     needed.append(attribute)
                 continue
             row_mode = False
-            if attribute in self.mapper.relationships:
+            if attribute in self.mapper.relationships and not is_query_only(self.mapper, attribute):
                 eager.append(orm.selectinload(getattr(self.model, attribute)))
         self._eager = eager
+        options = list(resource.meta.get("query_options") or ())
+        # Criteria (with_loader_criteria) narrow every statement, counts and rows
+        # included; loader options shape the ORM objects of entity queries.
+        self._criteria = [o for o in options if isinstance(o, LoaderCriteriaOption)]
+        self._loader_options = [o for o in options if not isinstance(o, LoaderCriteriaOption)]
         self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
         self._row_keys = frozenset(needed)
         self._item_statement: Any = (
-            sa.select(*self._row_columns).where(self._id_instrumented == sa.bindparam("potion_id"))
+            sa.select(*self._row_columns)
+            .where(self._id_instrumented == sa.bindparam("potion_id"))
+            .options(*self._criteria)
             if self._row_columns is not None
             else None
         )
@@ -263,16 +283,19 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         narrowing = self.narrow()
         self._ensure_plan()  # items read here are formatted too: ToOne from the foreign key
         key = self._key(id)
-        if narrowing:
+        options = (*self._criteria, *self._loader_options)
+        if (
+            narrowing
+            or options
+            or not (self.id_column.primary_key and len(self.mapper.primary_key) == 1)
+        ):
             query = sa.select(self.model).where(
-                self._id_instrumented == key, *self._where(narrowing)
+                self._id_instrumented == key, *self._where(narrowing or ())
             )
+            query = query.options(*options)
             item = self._by_client_id(lambda: self.session.execute(query).scalars().first())
-        elif self.id_column.primary_key and len(self.mapper.primary_key) == 1:
-            item = self._by_client_id(lambda: self.session.get(self.model, key))
         else:
-            query = sa.select(self.model).where(self._id_instrumented == key)
-            item = self._by_client_id(lambda: self.session.execute(query).scalars().first())
+            item = self._by_client_id(lambda: self.session.get(self.model, key))
         if item is None:
             raise ItemNotFound(self.resource, id=id)
         return item
@@ -393,6 +416,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         per_page: int | None = None,
     ) -> Any:
         target = target_resource.manager
+        target._ensure_plan()
         relationship = getattr(self.model, attribute)
         criteria = [orm.with_parent(item, relationship)]
         readable = target.narrow(deny=False)  # only the children the identity may read
@@ -401,10 +425,12 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             criteria.extend(target._where(readable))
         order, _joins = target._order_by(())  # the target's sort_attribute, then its id
         query = sa.select(target.model).where(*criteria).order_by(*order)
+        query = query.options(*target._criteria, *target._loader_options)
         if page is None:
             return list(self.session.execute(query).scalars())
         per_page = per_page or 20
         count = sa.select(sa.func.count()).select_from(target.model).where(*criteria)
+        count = count.options(*target._criteria)
         total = int(self.session.execute(count).scalar_one())
         if page > 1 and (page - 1) * per_page >= total:
             raise PageNotFound()
@@ -469,8 +495,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             or not isinstance(converters[0], (RefKey, IDKey))
         ):
             return None
+        target._ensure_plan()
         relationship = getattr(self.model, attribute)
         parent = self._id_instrumented == sa.bindparam("potion_id")
+        criteria = [*self._criteria, *target._criteria]
         # No row when the parent does not exist; otherwise its number of targets.
         count = (
             sa.select(sa.func.count(target._id_instrumented))
@@ -478,6 +506,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .outerjoin(relationship)
             .where(parent)
             .group_by(self._id_instrumented)
+            .options(*criteria)
         )
         order, _joins = target._order_by(())  # the target's sort_attribute, then its id
         select = (
@@ -486,6 +515,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .join(relationship)
             .where(parent)
             .order_by(*order)
+            .options(*criteria)
         )
         return count, _limited(select)
 
@@ -494,6 +524,68 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     def _prepare_write(self) -> None:
         self._ensure_plan()
 
+    def collection_items(self, item: Any, attribute: str, target_resource: Any = None) -> list[Any]:
+        """The items of a to-many relationship, read with a query (dynamic, write-only)."""
+        target = getattr(target_resource, "manager", None)
+        if isinstance(target, SQLAlchemyManager):
+            return list(self.relation_instances(item, attribute, target_resource))
+        relationship = getattr(self.model, attribute)
+        entity = self.mapper.relationships[attribute].mapper.class_
+        query = sa.select(entity).where(orm.with_parent(item, relationship))
+        return list(self.session.execute(query).scalars())
+
+    def _split(self, properties: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """``(plain, query-only collections)`` of a write's properties."""
+        plain: dict[str, Any] = {}
+        collections: dict[str, Any] = {}
+        for key, value in properties.items():
+            (collections if is_query_only(self.mapper, key) else plain)[key] = value
+        return plain, collections
+
+    def _build(self, properties: dict[str, Any]) -> Any:
+        """A new item; a reference to a stored item is set as its foreign key.
+
+        The referenced object is still the item's attribute (as loaded, so
+        ``before_create`` receivers see it), but the unit of work has no
+        relationship to synchronise: the insert carries the key.  When the
+        target's reverse collection is loaded in the session, the reference is
+        set as a relationship, so that the collection gains the new item.
+        """
+        plain, collections = self._split(properties)
+        item = self.model()
+        many_to_one = self._many_to_one
+        for key, value in plain.items():
+            link = many_to_one.get(key) if value is not None else None
+            if link is None or not self._set_reference(item, key, value, *link):
+                setattr(item, key, value)
+        for key, children in collections.items():  # dynamic and write-only relationships
+            replace_children(self, item, key, children, is_new=True)
+        return item
+
+    def _set_reference(
+        self, item: Any, key: str, value: Any, fk_key: str, remote_key: str, reverse: Any
+    ) -> bool:
+        state = sa.inspect(value, raiseerr=False)
+        if state is None or state.key is None or state.session is None:
+            return False  # not a stored object of this session
+        loaded = state.dict
+        target_id = loaded.get(remote_key)
+        if target_id is None or (reverse is not None and reverse in loaded):
+            return False
+        setattr(item, fk_key, target_id)
+        orm.attributes.set_committed_value(item, key, value)
+        return True
+
+    def changed(self, item: Any, changes: dict[str, Any]) -> dict[str, Any]:
+        """The changes that differ; query-only collections compared by their items."""
+        plain, collections = self._split(changes)
+        actual = super().changed(item, plain)
+        for key, children in collections.items():
+            current = {id(child) for child in self.collection_items(item, key)}
+            if current != {id(child) for child in children or ()}:
+                actual[key] = children
+        return {key: actual[key] for key in changes if key in actual}
+
     def _insert(self, item: Any, properties: dict[str, Any]) -> None:
         session = self.session
         session.add(item)
@@ -501,8 +593,11 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
         state = sa.inspect(item)
-        for key, value in changes.items():
+        plain, collections = self._split(changes)
+        for key, value in plain.items():
             setattr(item, key, value)
+        for key, children in collections.items():
+            replace_children(self, item, key, children)
         try:
             self.session.flush()
         except _GONE:  # the UPDATE matched no row: deleted meanwhile
@@ -534,7 +629,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     ) -> bool:
         if self._in_collection(item, attribute, target_item):
             return False
-        getattr(item, attribute).append(target_item)
+        add_child(getattr(item, attribute), target_item)
         self._flush_relation(attribute, target_resource)
         return True
 

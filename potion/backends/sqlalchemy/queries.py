@@ -372,16 +372,19 @@ class QueryMixin(SQLAlchemyBase):
         for alias, onclause in joins:
             query = query.outerjoin(alias, onclause)
         query = query.order_by(*clauses)
-        if options:
-            query_options = list(self.resource.meta.get("query_options") or ()) + self._eager
-            if query_options:
-                query = query.options(*query_options)
+        if self._criteria:
+            query = query.options(*self._criteria)
+        if options and list(entities) == [self.model]:
+            # loader options shape ORM objects: not for selects of plain columns
+            loader_options = self._loader_options + self._eager
+            if loader_options:
+                query = query.options(*loader_options)
         return query
 
     def _count(self, where: Any) -> int:
         self._ensure_plan()
         query = sa.select(sa.func.count()).select_from(self.model).where(*self._where(where))
-        return int(self.session.execute(query).scalar_one())
+        return int(self.session.execute(query.options(*self._criteria)).scalar_one())
 
     def _page(
         self, entities: Any, page: int, per_page: int, where: Any, sort: Any, scalars: bool
@@ -443,4 +446,5 @@ class QueryMixin(SQLAlchemyBase):
         return statements[0], statements[1], params
 
     def _count_statement(self, criteria: Any) -> Any:
-        return sa.select(sa.func.count()).select_from(self.model).where(*criteria)
+        statement = sa.select(sa.func.count()).select_from(self.model).where(*criteria)
+        return statement.options(*self._criteria) if self._criteria else statement

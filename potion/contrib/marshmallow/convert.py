@@ -191,6 +191,7 @@ class Conversion:
         potion.nullable = bool(field.allow_none)
         potion.optional = True  # marshmallow's ``required`` decides (FieldSet.required)
         potion.default = None if field.load_default is ma.missing else field.load_default
+        potion.publishes_callable_default = False  # a callable load_default is not shown
         if field.dump_default is not ma.missing:
             potion.output_default = field.dump_default
         metadata = dict(field.metadata or {})

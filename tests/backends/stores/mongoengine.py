@@ -27,10 +27,10 @@ class ContractAuthor(me.Document):
 class ContractBook(me.Document):
     meta = {"collection": "contract_book"}
     title = me.StringField(required=True, max_length=100, unique=True)
-    year = me.IntField()
+    year = me.IntField(null=True)
     rating = me.FloatField(required=True, default=5.0)
     available = me.BooleanField(required=True, default=True)
-    published = me.DateField()
+    published = me.DateField(null=True)
     author = me.ReferenceField(ContractAuthor, required=True)
 
 

@@ -1,5 +1,5 @@
 """Flask-Potion's ``flask_potion.contrib.memory``: see :mod:`potion.backends.memory`."""
 
-from potion.backends.memory import MemoryManager as MemoryManager
+from .manager import MemoryManager as MemoryManager
 
 __all__ = ["MemoryManager"]

@@ -1,5 +1,5 @@
 """Flask-Potion's ``flask_potion.contrib.peewee``: see :mod:`potion.backends.peewee`."""
 
-from potion.backends.peewee import PeeweeManager as PeeweeManager
+from .manager import PeeweeManager as PeeweeManager
 
 __all__ = ["PeeweeManager"]

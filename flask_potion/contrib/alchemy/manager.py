@@ -1,0 +1,5 @@
+"""Flask-Potion's ``flask_potion.contrib.alchemy.manager``."""
+
+from potion.backends.sqlalchemy import SQLAlchemyManager as SQLAlchemyManager
+
+__all__ = ["SQLAlchemyManager"]

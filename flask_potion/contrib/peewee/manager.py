@@ -1,0 +1,5 @@
+"""Flask-Potion's ``flask_potion.contrib.peewee.manager``."""
+
+from potion.backends.peewee import PeeweeManager as PeeweeManager
+
+__all__ = ["PeeweeManager"]
