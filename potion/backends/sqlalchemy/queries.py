@@ -367,6 +367,7 @@ class QueryMixin(SQLAlchemyBase):
 
     def _select_where(self, entities: Any, criteria: Any, sort: Any, options: bool = True) -> Any:
         self._ensure_plan()
+        entities = list(entities)
         query = sa.select(*entities).where(*criteria)
         clauses, joins = self._order_by(tuple(sort or ()))
         for alias, onclause in joins:
@@ -374,7 +375,7 @@ class QueryMixin(SQLAlchemyBase):
         query = query.order_by(*clauses)
         if self._criteria:
             query = query.options(*self._criteria)
-        if options and list(entities) == [self.model]:
+        if options and len(entities) == 1 and entities[0] is self.model:
             # loader options shape ORM objects: not for selects of plain columns
             loader_options = self._loader_options + self._eager
             if loader_options:
