@@ -22,6 +22,7 @@ from .collections import QueryToMany, add_child, is_query_only, replace_children
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
+from .rows import RowWriter
 
 __all__ = ["SQLAlchemyManager"]
 
@@ -96,6 +97,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             self.id_column, io="r", attribute=id_attribute
         ) or fields.String(io="r", attribute=id_attribute)
         self._id_instrumented = getattr(model, id_attribute)
+        #: ``SELECT model WHERE id = :potion_id``, built on first use (see ``_get``)
+        self._get_statement: Any = None
+        #: single-row writes without the unit of work, when nothing can tell
+        self._rows = RowWriter(self.mapper)
         try:
             self._id_type: type | None = self.id_column.type.python_type
         except NotImplementedError:
@@ -295,10 +300,30 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             query = query.options(*options)
             item = self._by_client_id(lambda: self.session.execute(query).scalars().first())
         else:
-            item = self._by_client_id(lambda: self.session.get(self.model, key))
+            item = self._by_client_id(lambda: self._get(key))
         if item is None:
             raise ItemNotFound(self.resource, id=id)
         return item
+
+    def _get(self, key: Any) -> Any:
+        """``session.get(model, key)``, with a statement built once.
+
+        An item already in the session's identity map is ``session.get``'s to
+        answer (no SQL, or a refresh of an expired item).  Otherwise
+        ``session.get`` would build a new ``SELECT`` by the primary key and
+        derive its cache key, which costs more than running it; the prebuilt
+        statement is the same query, run the same way (autoflush, the ORM's
+        loading into the session).
+        """
+        session = self.session
+        if self.mapper.identity_key_from_primary_key((key,)) in session.identity_map:
+            return session.get(self.model, key)
+        statement = self._get_statement
+        if statement is None:
+            statement = self._get_statement = sa.select(self.model).where(
+                self._id_instrumented == sa.bindparam("potion_id")
+            )
+        return session.execute(statement, {"potion_id": key}).scalars().first()
 
     def item_for_output(self, id: Any) -> Any:
         narrowing = self.narrow()
@@ -588,6 +613,8 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
 
     def _insert(self, item: Any, properties: dict[str, Any]) -> None:
         session = self.session
+        if self._rows.insert(session(), item):
+            return
         session.add(item)
         session.flush()
 
@@ -598,8 +625,10 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             setattr(item, key, value)
         for key, children in collections.items():
             replace_children(self, item, key, children)
+        session = self.session
         try:
-            self.session.flush()
+            if not self._rows.update(session(), item):
+                session.flush()
         except _GONE:  # the UPDATE matched no row: deleted meanwhile
             raise ItemNotFound(self.resource, id=self._identity(state)) from None
 
