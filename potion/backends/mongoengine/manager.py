@@ -73,6 +73,10 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             "a failed write is undone by compensating writes, so other clients may "
             "see it before it is undone"
         ),
+        "foreign_keys": (
+            "MongoDB has no foreign keys: deleting a document leaves the references "
+            "to it as they are unless the ReferenceField declares a reverse_delete_rule"
+        ),
         "sort_by_reference_target": (
             "sorting on a reference orders by the referenced id; MongoDB has no join "
             "to order by the target's sort attribute"
