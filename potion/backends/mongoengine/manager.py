@@ -31,7 +31,13 @@ from .base import (
 from .errors import ErrorsMixin
 from .inference import ObjectIdString, infer_field
 from .queries import _OPERATORS, QueryMixin, _reference_condition
-from .undo import UndoMixin, _connect_receivers, _snapshot, _snapshot_delete_rules
+from .undo import (
+    UndoMixin,
+    _connect_receivers,
+    _pull_from_lists,
+    _snapshot,
+    _snapshot_delete_rules,
+)
 
 __all__ = ["IDOrPropertyKey", "MongoEngineManager"]
 
@@ -457,6 +463,7 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             raise ItemNotFound(self.resource, id=self.get_id(item))
         _snapshot(item)
         _snapshot_delete_rules(item)
+        _pull_from_lists(item)
         try:
             item.delete()
         except mongoengine.OperationError as exc:

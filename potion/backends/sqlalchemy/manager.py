@@ -18,7 +18,13 @@ from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
 from .. import RelationalManager
 from ..sqlerrors import statement_target
-from .collections import QueryToMany, add_child, is_query_only, replace_children
+from .collections import (
+    QueryToMany,
+    add_child,
+    association_links,
+    is_query_only,
+    replace_children,
+)
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
@@ -242,6 +248,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         )
         self._page_statements_by_shape: dict[Any, tuple[Any, Any]] = {}
         self._relation_statements: dict[tuple[str, Any], Any] = {}
+        self._association_links: dict[Any, Any] = {}
 
     # -- sessions and transactions ----------------------------------------------
 
@@ -635,6 +642,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         counted: list[int] = []
         token = _deleted_rows.set(({table.name for table in self.mapper.tables}, counted))
         try:
+            self._unlink(state)
             session.delete(item)
             session.flush()
         except _GONE:
@@ -643,6 +651,23 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             _deleted_rows.reset(token)
         if counted and not any(count > 0 for count in counted):
             raise ItemNotFound(self.resource, id=self._identity(state))
+
+    def _unlink(self, state: Any) -> None:
+        """Delete the association rows linking the item to others (many-to-many).
+
+        In the delete's transaction, before the item's row: the other side's
+        collections no longer list it, and no foreign key refuses the delete.
+        """
+        mapper = state.mapper
+        links = self._association_links.get(mapper)
+        if links is None:
+            links = self._association_links[mapper] = association_links(mapper)
+        for table, pairs in links:
+            values = [
+                state.attrs[mapper.get_property_by_column(column).key].value for column, _ in pairs
+            ]
+            criteria = [link == value for (_, link), value in zip(pairs, values, strict=True)]
+            self.session.execute(sa.delete(table).where(*criteria))
 
     def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any
