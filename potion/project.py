@@ -34,7 +34,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import __version__
 from .api import Api
-from .backends.sqlalchemy import ENGINE_OPTIONS
+from .backends.sqlalchemy import ENGINE_OPTIONS, sqlite_foreign_keys
 
 __all__ = [
     "DEFAULTS",
@@ -388,6 +388,9 @@ class Project:
         for name in self.apps:
             self.app_module(name, "models")
         self.db.init_app(app)
+        with app.app_context():  # SQLite checks foreign keys as the servers do
+            for engine in self.db.engines.values():
+                sqlite_foreign_keys(engine)
 
         api = Api(
             prefix=self.setting("POTION_API_PREFIX") or None,
