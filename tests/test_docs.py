@@ -51,8 +51,9 @@ EXAMPLE_PAGES = [
 _FENCE = re.compile(
     r"^(?P<indent>[ \t]*)```(?P<info>[^\n`]*)\n(?P<body>.*?)^(?P=indent)```[ \t]*$", re.M | re.S
 )
-_MARKER = re.compile(r"<!--\s*not-run:(?P<reason>.*?)-->", re.S)
-_MARKER_BEFORE = re.compile(r"<!--\s*not-run:(?P<reason>.*?)-->\s*\Z", re.S)
+# a marker is a line of its own (in running text it is only mentioned)
+_MARKER = re.compile(r"^[ \t]*<!--[ \t]*not-run:(?P<reason>[^\n]*?)-->[ \t]*$", re.M)
+_MARKER_BEFORE = re.compile(r"^[ \t]*<!--[ \t]*not-run:(?P<reason>[^\n]*?)-->\s*\Z", re.M)
 
 
 @dataclass
@@ -162,6 +163,9 @@ def test_a_marker_belongs_to_the_next_block_only():
     text = "<!-- not-run: x -->\n```bash\nls\n```\n```python\nz = 3\n```\n"
     assert [b.reason for b in python_blocks(text)] == [None]
     assert marker_problems(text) == ["line 1: a not-run marker before no ```python block"]
+    mentioned = "Mark it `<!-- not-run: why -->`:\n```python\nz = 3\n```\n"
+    assert [b.reason for b in python_blocks(mentioned)] == [None]
+    assert marker_problems(mentioned) == []
     assert marker_problems("<!-- not-run: -->\n```python\npass\n```\n") == [
         "line 1: a not-run marker without a reason"
     ]
