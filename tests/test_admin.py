@@ -462,3 +462,100 @@ def test_bulk_delete(lib: Library) -> None:
     response = client.get("/admin/book/delete")
     assert response.status_code == 302
     assert "Select the items to delete first" in client.follow(response)
+
+
+# -- set-up and options ------------------------------------------------------------
+
+
+def test_admin_on_a_plain_app_with_init_app(tmp_path: Any) -> None:
+    from potion import ModelResource, fields
+    from potion.backends.memory import MemoryManager
+    from potion.contrib.admin import Admin, get_admin
+
+    from .admin_env import PASSWORD, Session, make_app
+
+    app, db, api, auth = make_app(tmp_path, POTION_ADMIN_URL="/ignored")
+
+    class Widget(ModelResource):
+        class Meta:
+            manager = MemoryManager
+            admin = {"columns": ["name"], "per_page": 1}
+
+        class Schema:
+            name = fields.String(max_length=20)
+
+    class Hidden(ModelResource):
+        class Meta:
+            manager = MemoryManager
+            admin = False
+
+        class Schema:
+            name = fields.String(max_length=20)
+
+    admin = Admin(api=api, url_prefix="/staff/", options={"user": {"columns": ["username"]}})
+    admin.init_app(app)
+    api.add_resource(Widget)  # resources added after the admin are shown too
+    api.add_resource(Hidden)
+    assert get_admin(app) is admin and admin.auth is auth and admin.url_prefix == "/staff"
+    with app.app_context():
+        db.create_all()
+        auth.create_user("root", PASSWORD, validate=False, is_superuser=True)
+    client = Session(app, "root")
+    assert client.get("/ignored/").status_code == 404
+    page = client.page("/staff/")
+    assert re.findall(r'data-resource="(\w+)"', page) == ["role", "user", "widget"]
+    assert client.get("/staff/hidden/").status_code == 404
+    users = client.page("/staff/user/")
+    assert re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]*)', users)[1:] == ["Username"]
+    for name in ("one", "two"):
+        assert client.post("/staff/widget/new", {"name": name}).status_code == 302
+    page = client.page("/staff/widget/")
+    assert "Page 1 of 2" in page and "2 items" in page
+
+
+def test_admin_needs_an_api_and_auth(tmp_path: Any) -> None:
+    from flask import Flask
+
+    from potion import Api
+    from potion.contrib.admin import Admin
+
+    app = Flask(__name__)
+    with pytest.raises(TypeError, match="needs the Api"):
+        Admin(app)
+    with pytest.raises(RuntimeError, match="needs potion.contrib.auth"):
+        Admin(app, api=Api(app))
+
+
+def test_to_many_as_a_multiple_select(lib: Library) -> None:
+    with lib.app.app_context():
+        role = lib.auth.Role(name="keeper")
+        lib.db.session.add(role)
+        lib.db.session.commit()
+        lib.db.session.remove()
+    client = lib.session("boss")
+    viewer = lib.users["viewer"]
+    page = client.page(f"/admin/user/{viewer}")
+    select = re.search(r'<select id="field-roles" name="roles" multiple.*?</select>', page, re.S)
+    assert select is not None and ">keeper</option>" in select.group(0)
+    # a password is not required on an edit (left empty, it is kept)
+    assert "(required)" not in re.search(r'<label for="field-password">.*?</label>', page).group(0)
+    response = client.post(
+        f"/admin/user/{viewer}",
+        {
+            "username": "viewer",
+            "email": "",
+            "password": "",
+            "roles": ["/api/role/1", "/api/role/2"],
+            "is_active": "true",
+            "is_staff": "true",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert lib.rows(
+        "select r.name from auth_user_roles ur join auth_role r on r.id = ur.role_id "
+        "where ur.user_id = :u order by r.name",
+        u=viewer,
+    ) == [("editor",), ("keeper",)]
+    # now the viewer is a keeper: the secrets are theirs to see
+    page = lib.session("viewer").page("/admin/")
+    assert 'data-resource="secret"' in page

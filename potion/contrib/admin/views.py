@@ -211,8 +211,13 @@ class _Pages:
         """``{reference: label}`` for references to items of ``target`` the user may
         read (one API request per 100 references)."""
         entry = self.admin.resource(target)
-        wanted = sorted({r for r in references if r})
-        if entry is None or not wanted or not entry.can("read"):
+        if entry is None or not entry.can("read"):
+            return {}
+        prefix = entry.prefix + "/"
+        wanted = sorted(
+            {r for r in references if r.startswith(prefix) and "/" not in r[len(prefix) :]}
+        )
+        if not wanted:
             return {}
         found: dict[str, str] = {}
         uri_in = "in" in entry.filters.get("$uri", {}) and entry.id_key == "$uri"
@@ -294,7 +299,9 @@ class _Pages:
                 continue
             if not creating and "r" not in field.io and "u" not in field.io:
                 continue
-            widget = widget_for(key, field, creating, key in required, overrides.get(key))
+            # on an edit, a write-only field (a password) left empty keeps its value
+            needed = key in required and (creating or "r" in field.io)
+            widget = widget_for(key, field, creating, needed, overrides.get(key))
             if widget.kind == "textarea" and key == entry.label_field and key not in overrides:
                 widget.kind = "text"  # a name is one line
             found.append(widget)
@@ -305,9 +312,14 @@ class _Pages:
         widgets: list[Widget],
         values: dict[str, Any],
         errors: dict[str, str],
+        item: dict[str, Any] | None = None,
     ) -> list[dict[str, Any]]:
-        """What the form template needs per field: widget, value, error, options."""
+        """What the form template needs per field: widget, value, error, options.
+
+        ``item`` is the item as the API gave it: read-only fields show its values.
+        """
         rows = []
+        item = item or {}
         for widget in widgets:
             value = values.get(widget.key)
             options: list[tuple[str, str]] = list(widget.choices)
@@ -326,7 +338,7 @@ class _Pages:
                     labels = self.labels(widget.target, selected)
                     display = ", ".join(str(labels.get(ref, ref)) for ref in selected)
             elif not widget.editable:
-                display = value if isinstance(value, str) else ""
+                display = widget.display(item.get(widget.key))
             rows.append(
                 {
                     "widget": widget,
@@ -528,7 +540,7 @@ class _Pages:
             status=status,
             title=title,
             entry=entry,
-            rows=self.form_rows(widgets, values, errors),
+            rows=self.form_rows(widgets, values, errors, context.pop("item", None)),
             errors=errors,
             summary=summary,
             **context,
@@ -581,6 +593,7 @@ class _Pages:
             creating=False,
             status=status,
             title=entry.label_of(data),
+            item=data,
             item_id=item_id,
             can_update=can_update,
             can_delete=can_delete,
