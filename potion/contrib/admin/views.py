@@ -7,7 +7,7 @@ decide which buttons are drawn; the API decides what is done.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 from urllib.parse import unquote
 
 from flask import (
@@ -26,10 +26,11 @@ from ...exceptions import PotionException
 from ..auth import check_csrf_token
 from ..auth.settings import setting as auth_setting
 from .dispatch import Answer, call_api, item_path
+from .forms import Forms, changed, read_only
 from .listing import OPERATORS, ListState
 from .messages import field_errors
 from .registry import AdminResource
-from .widgets import OMIT, LocalError, Widget, reference_of, widget_for
+from .widgets import Widget, reference_of, widget_for
 
 __all__ = ["make_blueprint", "AdminAbort", "SECURITY_HEADERS"]
 
@@ -133,11 +134,8 @@ def _status_of(answer: Answer) -> int:
     return answer.status
 
 
-class _Pages:
+class _Pages(Forms):
     """The views, sharing the admin and a few helpers."""
-
-    def __init__(self, admin: Any) -> None:
-        self.admin = admin
 
     # -- shared ---------------------------------------------------------------------------
 
@@ -204,177 +202,6 @@ class _Pages:
         if not answer.ok or not isinstance(answer.data, dict):
             raise self.refuse(answer)
         return answer.data
-
-    # -- references -----------------------------------------------------------------------
-
-    def labels(self, target: Any, references: Iterable[str]) -> dict[str, str]:
-        """``{reference: label}`` for references to items of ``target`` the user may
-        read (one API request per 100 references)."""
-        entry = self.admin.resource(target)
-        if entry is None or not entry.can("read"):
-            return {}
-        prefix = entry.prefix + "/"
-        wanted = sorted(
-            {r for r in references if r.startswith(prefix) and "/" not in r[len(prefix) :]}
-        )
-        if not wanted:
-            return {}
-        found: dict[str, str] = {}
-        uri_in = "in" in entry.filters.get("$uri", {}) and entry.id_key == "$uri"
-        for start in range(0, len(wanted), 100):
-            chunk = wanted[start : start + 100]
-            if uri_in:
-                answer = call_api(
-                    "GET",
-                    entry.prefix,
-                    {"where": {"$uri": {"$in": chunk}}, "per_page": len(chunk)},
-                )
-                items = answer.data if answer.ok and isinstance(answer.data, list) else []
-            else:
-                items = []
-                for reference in chunk:
-                    one = call_api("GET", reference)
-                    if one.ok and isinstance(one.data, dict):
-                        items.append(one.data)
-            for item in items:
-                found[entry.api_path(entry.id_of(item))] = entry.label_of(item)
-        return found
-
-    def link_of(self, target: Any, reference: str) -> str | None:
-        """The admin page of a referenced item, when the admin shows its resource."""
-        entry = self.admin.resource(target)
-        if entry is None or not reference.startswith(entry.prefix + "/"):
-            return None
-        return url_for(".item", name=entry.name, item_id=reference[len(entry.prefix) + 1 :])
-
-    def choices(self, target: Any, limit: int | None = None) -> list[tuple[str, str]]:
-        """``(reference, label)`` of the items of ``target`` the user may read, by label."""
-        entry = self.admin.resource(target)
-        if entry is None or not entry.can("read"):
-            return []
-        limit = limit or entry.choices_limit
-        per_page = max(1, min(100, int(current_app.config.get("POTION_MAX_PER_PAGE", 100))))
-        query: dict[str, Any] = {"per_page": per_page}
-        if entry.label_field in entry.sortable:
-            query["sort"] = {entry.label_field: False}
-        found: list[tuple[str, str]] = []
-        page = 1
-        while len(found) < limit:
-            answer = call_api("GET", entry.prefix, dict(query, page=page))
-            if not answer.ok or not isinstance(answer.data, list) or not answer.data:
-                break
-            for item in answer.data:
-                found.append((entry.api_path(entry.id_of(item)), entry.label_of(item)))
-            if len(answer.data) < per_page:
-                break
-            page += 1
-        return found[:limit]
-
-    def matching(self, widget: Widget, text: str) -> list[Any]:
-        """References to items of a ToOne's target whose label contains ``text``."""
-        if text.startswith("/"):
-            return [{"$ref": text}]
-        entry = self.admin.resource(widget.target)
-        if entry is None or entry.label_field is None or not entry.can("read"):
-            raise LocalError("its items cannot be searched")
-        if "icontains" not in entry.filters.get(entry.label_field, {}):
-            raise LocalError("its items cannot be searched by name")
-        answer = call_api(
-            "GET",
-            entry.prefix,
-            {"where": {entry.label_field: {"$icontains": text}}, "per_page": 100},
-        )
-        items = answer.data if answer.ok and isinstance(answer.data, list) else []
-        return [{"$ref": entry.api_path(entry.id_of(item))} for item in items]
-
-    # -- forms ----------------------------------------------------------------------------
-
-    def widgets(self, entry: AdminResource, creating: bool) -> list[Widget]:
-        required = set(entry.resource.schema.create.get("required", ()))
-        overrides = entry.options.get("widgets") or {}
-        found = []
-        for key in entry.form_fields:
-            field = entry.schema_fields[key]
-            if creating and "c" not in field.io:
-                continue
-            if not creating and "r" not in field.io and "u" not in field.io:
-                continue
-            # on an edit, a write-only field (a password) left empty keeps its value
-            needed = key in required and (creating or "r" in field.io)
-            widget = widget_for(key, field, creating, needed, overrides.get(key))
-            if widget.kind == "textarea" and key == entry.label_field and key not in overrides:
-                widget.kind = "text"  # a name is one line
-            found.append(widget)
-        return found
-
-    def form_rows(
-        self,
-        widgets: list[Widget],
-        values: dict[str, Any],
-        errors: dict[str, str],
-        item: dict[str, Any] | None = None,
-    ) -> list[dict[str, Any]]:
-        """What the form template needs per field: widget, value, error, options.
-
-        ``item`` is the item as the API gave it: read-only fields show its values.
-        """
-        rows = []
-        item = item or {}
-        for widget in widgets:
-            value = values.get(widget.key)
-            options: list[tuple[str, str]] = list(widget.choices)
-            display: str | None = None
-            if widget.kind in ("toone", "tomany"):
-                raw = value if isinstance(value, list) else [value] if value else []
-                selected = [str(ref) for ref in raw if ref]
-                if widget.editable:
-                    options = self.choices(widget.target)
-                    known = {ref for ref, _ in options}
-                    missing = [ref for ref in selected if ref and ref not in known]
-                    if missing:
-                        labels = self.labels(widget.target, missing)
-                        options += [(ref, labels.get(ref, ref)) for ref in missing]
-                else:
-                    labels = self.labels(widget.target, selected)
-                    display = ", ".join(str(labels.get(ref, ref)) for ref in selected)
-            elif not widget.editable:
-                display = widget.display(item.get(widget.key))
-            rows.append(
-                {
-                    "widget": widget,
-                    "value": value,
-                    "error": errors.get(widget.key),
-                    "options": options,
-                    "display": display,
-                }
-            )
-        return rows
-
-    def read_form(
-        self, widgets: list[Widget], creating: bool
-    ) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
-        """``(body for the API, the values as typed, local errors)``."""
-        body: dict[str, Any] = {}
-        typed: dict[str, Any] = {}
-        errors: dict[str, str] = {}
-        form = request.form
-        for widget in widgets:
-            if not widget.editable:
-                continue
-            if widget.kind == "tomany":
-                typed[widget.key] = form.getlist(widget.key)
-            elif widget.kind == "checkbox":
-                typed[widget.key] = widget.key in form
-            elif widget.kind != "password":
-                typed[widget.key] = form.get(widget.key, "")
-            try:
-                value = widget.from_form(form, creating)
-            except LocalError as error:
-                errors[widget.key] = str(error)
-                continue
-            if value is not OMIT:
-                body[widget.key] = value
-        return body, typed, errors
 
     # -- pages ----------------------------------------------------------------------------
 
@@ -475,24 +302,6 @@ class _Pages:
             rows.append({"id": entry.id_of(item), "label": entry.label_of(item), "cells": cells})
         return rows
 
-    def cell(self, widget: Widget, value: Any, labels: dict[str, str]) -> dict[str, Any]:
-        """A value shown as text, with a link for a reference."""
-        if widget.kind in ("toone", "tomany"):
-            values = value if isinstance(value, list) else [value] if value is not None else []
-            links = []
-            for one in values:
-                reference = reference_of(one)
-                links.append(
-                    {
-                        "text": labels.get(reference, reference),
-                        "href": self.link_of(widget.target, reference)
-                        if reference in labels
-                        else None,
-                    }
-                )
-            return {"links": links, "text": ""}
-        return {"links": None, "text": widget.display(value)}
-
     def create(self, name: str) -> Any:
         entry = self.entry(name)
         if not entry.has_route("create"):
@@ -554,7 +363,7 @@ class _Pages:
         can_delete = entry.has_route("destroy") and entry.can("delete", stored)
         widgets = self.widgets(entry, creating=False)
         if not can_update:
-            widgets = [_read_only(w) for w in widgets if "r" in w.field.io]
+            widgets = [read_only(w) for w in widgets if "r" in w.field.io]
         current = {w.key: w.to_input(data.get(w.key)) for w in widgets if w.kind != "password"}
         errors: dict[str, str] = {}
         summary: list[str] = []
@@ -572,7 +381,7 @@ class _Pages:
                 changes = {
                     key: value
                     for key, value in body.items()
-                    if _changed(entry, key, value, data.get(key))
+                    if changed(entry, key, value, data.get(key))
                 }
                 answer = call_api("PATCH", entry.api_path(item_id), body=changes)
                 if answer.ok:
@@ -790,18 +599,3 @@ class _Pages:
 def _per_page(entry: AdminResource) -> int:
     limit = int(current_app.config.get("POTION_MAX_PER_PAGE", 100))
     return max(1, min(entry.per_page, limit))
-
-
-def _read_only(widget: Widget) -> Widget:
-    from dataclasses import replace
-
-    return replace(widget, editable=False)
-
-
-def _changed(entry: AdminResource, key: str, new: Any, old: Any) -> bool:
-    """Whether a submitted value differs from the item's (references compared by URI)."""
-    if isinstance(new, list) and isinstance(old, list):
-        return sorted(map(reference_of, new)) != sorted(map(reference_of, old))
-    if isinstance(new, dict) and "$ref" in new:
-        return reference_of(new) != reference_of(old)
-    return bool(new != old)
