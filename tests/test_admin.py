@@ -559,3 +559,25 @@ def test_to_many_as_a_multiple_select(lib: Library) -> None:
     # now the viewer is a keeper: the secrets are theirs to see
     page = lib.session("viewer").page("/admin/")
     assert 'data-resource="secret"' in page
+
+
+def test_wrong_admin_options_stop_the_start(tmp_path: Any) -> None:
+    from potion import ModelResource, fields
+    from potion.backends.memory import MemoryManager
+    from potion.contrib.admin import Admin
+
+    from .admin_env import make_app
+
+    app, db, api, auth = make_app(tmp_path)
+
+    class Thing(ModelResource):
+        class Meta:
+            manager = MemoryManager
+            admin = {"colums": ["name"]}
+
+        class Schema:
+            name = fields.String(max_length=20)
+
+    api.add_resource(Thing)
+    with pytest.raises(ValueError, match=r"Thing: unknown admin option\(s\) colums"):
+        Admin(app, api=api)

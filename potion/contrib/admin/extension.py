@@ -69,6 +69,7 @@ class Admin:
 
         app.register_blueprint(make_blueprint(self), url_prefix=self.url_prefix)
         app.extensions["potion_admin"] = self
+        self.resources()  # wrong admin options of the resources known now stop the start
 
     # -- the resources -------------------------------------------------------------------
 
