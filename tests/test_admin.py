@@ -176,6 +176,10 @@ def test_filters_and_search(lib: Library) -> None:
         "The Dispossessed"
     ]
     assert titles("/admin/book/?f=year&op=in&v=1968,1979") == ["A Wizard of Earthsea", "Kindred"]
+    assert titles("/admin/book/?f=in_print&op=eq&v=no") == []
+    assert len(titles("/admin/book/?f=in_print&op=eq&v=yes")) == 3
+    page = client.page("/admin/book/")
+    assert 'value="in_print" data-ops="eq ne in" data-type="text" data-suggest="[&#34;true' in page
     # a reference is filtered by the name of the referenced item
     assert titles("/admin/book/?f=author&op=eq&v=butler") == ["Kindred"]
     # the search looks in the first search field, or the one chosen

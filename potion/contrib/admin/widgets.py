@@ -142,6 +142,13 @@ class Widget:
             attributes["step"] = "1"
         return attributes
 
+    @property
+    def suggestions(self) -> list[str]:
+        """Values worth offering when this field is filtered (yes/no, an enum's values)."""
+        if self.kind in ("checkbox", "tristate"):
+            return ["true", "false"]
+        return [value for value, _ in self.choices]
+
     # -- JSON → input ---------------------------------------------------------------
 
     def to_input(self, value: Any) -> Any:

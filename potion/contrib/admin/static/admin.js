@@ -26,6 +26,17 @@
       var type = chosen.getAttribute("data-type") || "text";
       var many = op.value === "in" || op.value === "between";
       value.type = many ? "text" : type;
+      var suggestions = document.getElementById("filter-suggestions");
+      if (suggestions) {
+        suggestions.textContent = "";
+        var values = [];
+        try { values = JSON.parse(chosen.getAttribute("data-suggest") || "[]"); } catch (e) { values = []; }
+        values.forEach(function (text) {
+          var option = document.createElement("option");
+          option.value = text;
+          suggestions.appendChild(option);
+        });
+      }
     }
     field.addEventListener("change", update);
     op.addEventListener("change", update);
