@@ -95,6 +95,8 @@ def make_blueprint(admin: Any) -> Blueprint:
     @blueprint.after_request
     def headers(response: Any) -> Any:
         for key, value in SECURITY_HEADERS.items():
+            if key == "Cache-Control" and request.endpoint == "potion_admin.static":
+                continue  # the stylesheet and the script may be cached
             response.headers.setdefault(key, value)
         return response
 
