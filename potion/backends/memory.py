@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import fields
 from ..conditions import matches
-from ..exceptions import ItemNotFound, PageNotFound
+from ..exceptions import DuplicateKey, ItemNotFound, PageNotFound
 from ..pagination import Pagination
 from . import Manager
 
@@ -150,6 +150,19 @@ class MemoryManager(Manager):
             while item_id in self.items:
                 item_id = next(self._ids)
             item[self.id_attribute] = item_id
+        elif item_id in self.items:  # a key the client chose is taken: never replace
+            key = next(
+                (
+                    k
+                    for k, f in self.resource.schema.fields.items()
+                    if (f.attribute or k) == self.id_attribute and "c" in f.io
+                ),
+                self.id_attribute,
+            )
+            raise DuplicateKey(
+                f"An item with this {key} already exists",
+                errors=[{"path": [key], "validationOf": {"unique": True}}],
+            )
         self.items[item_id] = item
         self._remember("insert", item_id, None)
 

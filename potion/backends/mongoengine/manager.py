@@ -437,7 +437,10 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
     # -- writes ------------------------------------------------------------------
 
     def _insert(self, item: Any, properties: dict[str, Any]) -> None:
-        self._save(item)
+        # an insert, never an update: a primary key the client chose (setting it
+        # makes MongoEngine take the document for a stored one) must not match
+        # the save condition of an update, nor replace a document already stored
+        self._save(item, insert=True)
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
         for key, value in changes.items():
@@ -455,16 +458,19 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         except mongoengine.OperationError as exc:
             raise (self.translate_error(exc) or BackendConflict(str(exc))) from exc
 
-    def _save(self, item: Any, resource: Any = None) -> None:
+    def _save(self, item: Any, resource: Any = None, insert: bool = False) -> None:
         manager = resource.manager if resource is not None else self
         try:
-            # save_condition: an update of a document deleted meanwhile must not
-            # re-create it (MongoEngine would upsert the changed fields alone)
-            item.save(save_condition={})
+            if insert:
+                item.save(force_insert=True)
+            else:
+                # save_condition: an update of a document deleted meanwhile must not
+                # re-create it (MongoEngine would upsert the changed fields alone)
+                item.save(save_condition={})
         except mongoengine.errors.SaveConditionError as exc:
             raise ItemNotFound(manager.resource, id=manager.get_id(item)) from exc
         except (mongoengine.NotUniqueError, pymongo.errors.DuplicateKeyError) as exc:
-            raise manager._duplicate_key(item, exc) from exc
+            raise manager._duplicate_key(item, exc, insert) from exc
         except mongoengine.ValidationError as exc:
             errors = manager._validation_errors(exc)
             names = ", ".join(".".join(str(p) for p in e["path"]) for e in errors if e["path"])
