@@ -61,7 +61,12 @@ def test_references_get_selects() -> None:
     one = widget_for("parent", Thing.schema.fields["parent"], True, False)
     many = widget_for("children", Thing.schema.fields["children"], True, False)
     assert (one.kind, one.element, one.multiple, one.target) == ("toone", "select", False, Thing)
-    assert (many.kind, many.element, many.multiple, many.target) == ("tomany", "select", True, Thing)
+    assert (many.kind, many.element, many.multiple, many.target) == (
+        "tomany",
+        "select",
+        True,
+        Thing,
+    )
     form = MultiDict([("parent", "/thing/2"), ("children", "/thing/3"), ("children", "/thing/4")])
     assert one.from_form(form, True) == {"$ref": "/thing/2"}
     assert many.from_form(form, True) == [{"$ref": "/thing/3"}, {"$ref": "/thing/4"}]

@@ -234,7 +234,7 @@ def test_from_startproject_to_a_served_and_migrated_project(venv, tmp_path, kind
         # the admin, with the templates and assets the wheel ships
         with client.opener.open(client.base + "/admin/product/", timeout=30) as response:
             page = response.read().decode()
-        assert "Tea" in page and "1 item" in page and 'data-resource' not in page
+        assert "Tea" in page and "1 item" in page and "data-resource" not in page
         with client.opener.open(client.base + "/admin/static/admin.css", timeout=30) as response:
             assert b"--accent" in response.read()
         status, body = Client(f"http://127.0.0.1:{port}").request(
