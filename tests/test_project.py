@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from potion.contrib.auth.settings import DEFAULTS as AUTH_DEFAULTS
 from potion.project import DEFAULTS, Environment, ImproperlyConfigured, Project
@@ -184,3 +185,28 @@ def test_the_settings_reference_names_every_setting():
     documented = set(re.findall(r"`(POTION_[A-Z0-9_]+)`", text))
     for key in [*DEFAULTS, *CORE_DEFAULTS, *AUTH_DEFAULTS]:
         assert key in documented, f"docs/settings.md does not describe {key}"
+
+
+@pytest.mark.parametrize("url", ["sqlite:///{tmp}/project.db", "sqlite://"])
+def test_sqlite_enforces_foreign_keys(tmp_path, url):
+    project = Project({**SETTINGS, "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)})
+    app = project.create_app()
+    with app.app_context():
+        session = project.db.session
+        project.db.create_all()
+        try:
+            assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            # a link to a user and a role that do not exist is refused
+            with pytest.raises(sa.exc.IntegrityError):
+                session.execute(
+                    sa.text("insert into auth_user_roles (user_id, role_id) values (7, 7)")
+                )
+                session.flush()
+            session.rollback()
+            # other connections of the pool too
+            with project.db.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            session.rollback()
+            project.db.drop_all()
+            session.remove()

@@ -38,7 +38,13 @@ class MemoryManager(Manager):
     """Keeps items as dicts in insertion order; ids are integers from 1."""
 
     requires_model = False
-    unsupported = {"unique": "the memory store has no unique constraints"}
+    unsupported = {
+        "unique": "the memory store has no unique constraints",
+        "foreign_keys": (
+            "the memory store has no foreign keys: deleting an item leaves the "
+            "references (ToOne) to it dangling"
+        ),
+    }
 
     def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
         super()._init_model(resource, model, meta)

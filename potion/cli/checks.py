@@ -169,7 +169,7 @@ def _database_messages(url: str | None) -> list[Message]:
                 "project.E003",
                 "The database URL cannot be read as a URL",
                 "write it as dialect+driver://user:password@host/name, e.g. "
-                "postgresql+psycopg2://app@localhost/app or sqlite:///db.sqlite3",
+                "postgresql://app@localhost/app or sqlite:///db.sqlite3",
             )
         ]
     try:
@@ -184,16 +184,18 @@ def _database_messages(url: str | None) -> list[Message]:
             )
         ]
     except ImportError as exc:
-        package = {
-            "psycopg2": "psycopg2-binary",
-            "pymysql": "pymysql",
-            "MySQLdb": "mysqlclient",
-        }.get(exc.name or "", exc.name)
+        hint = {
+            "psycopg": "pip install 'psycopg[binary]' (the postgres extra of Potion)",
+            "psycopg2": "pip install psycopg2-binary, or write postgresql:// to use psycopg 3",
+            "pymysql": "pip install pymysql (the mysql extra of Potion)",
+            "MySQLdb": "write mysql+pymysql:// (PyMySQL, the mysql extra of Potion), "
+            "or pip install mysqlclient",
+        }.get(exc.name or "", f"pip install {exc.name}")
         return [
             _error(
                 "project.E003",
                 f"The database driver of {parsed.drivername!r} is not installed ({exc.name})",
-                f"pip install {package}",
+                hint,
             )
         ]
     return []

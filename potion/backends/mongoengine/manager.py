@@ -31,7 +31,13 @@ from .base import (
 from .errors import ErrorsMixin
 from .inference import ObjectIdString, infer_field
 from .queries import _OPERATORS, QueryMixin, _reference_condition
-from .undo import UndoMixin, _connect_receivers, _snapshot, _snapshot_delete_rules
+from .undo import (
+    UndoMixin,
+    _connect_receivers,
+    _pull_from_lists,
+    _snapshot,
+    _snapshot_delete_rules,
+)
 
 __all__ = ["IDOrPropertyKey", "MongoEngineManager"]
 
@@ -72,6 +78,10 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             "MongoDB (standalone, and mongomock) has no multi-document transactions: "
             "a failed write is undone by compensating writes, so other clients may "
             "see it before it is undone"
+        ),
+        "foreign_keys": (
+            "MongoDB has no foreign keys: deleting a document leaves the references "
+            "to it as they are unless the ReferenceField declares a reverse_delete_rule"
         ),
         "sort_by_reference_target": (
             "sorting on a reference orders by the referenced id; MongoDB has no join "
@@ -453,6 +463,7 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             raise ItemNotFound(self.resource, id=self.get_id(item))
         _snapshot(item)
         _snapshot_delete_rules(item)
+        _pull_from_lists(item)
         try:
             item.delete()
         except mongoengine.OperationError as exc:

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 
 from potion import Api
-from potion.backends.sqlalchemy import SQLAlchemyManager
+from potion.backends.sqlalchemy import SQLAlchemyManager, sqlite_foreign_keys
 from tests.databases import sqlalchemy_url
 
 from . import Store, collect_unsupported, new_app, register_model_resources
@@ -60,6 +60,7 @@ def build(database: str, tmp_path: Any) -> Store:
     )
 
     with app.app_context():
+        sqlite_foreign_keys(db.engine)  # as docs/backends/sqlalchemy.md says
         db.drop_all()
         db.create_all()
 
