@@ -36,16 +36,19 @@ def test_a_project_without_apps_serves_auth():
     assert project.api.prefix == "/api"
     assert project.api.title == "project"
     assert {"auth", "user", "role"} <= set(project.api.resources)
-    assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/api/schema"
+    assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/admin/"  # the admin is mounted
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert app.test_client().get("/api/schema").status_code == 200
 
 
 def test_settings_win_over_defaults():
-    project = Project({**SETTINGS, "POTION_API_PREFIX": "/v2", "POTION_AUTH": False})
-    project.create_app()
+    project = Project(
+        {**SETTINGS, "POTION_API_PREFIX": "/v2", "POTION_AUTH": False, "POTION_ADMIN": False}
+    )
+    app = project.create_app()
     assert project.api.prefix == "/v2"
-    assert project.auth is None
+    assert project.auth is None and project.admin is None
+    assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/v2/schema"
     assert "auth" not in project.api.resources
 
 
@@ -79,6 +82,14 @@ def test_settings_win_over_defaults():
         (
             {"POTION_API_PREFIX": "api"},
             ("project.E004", "POTION_API_PREFIX is 'api': a URL path starts with '/'"),
+        ),
+        (
+            {"POTION_AUTH": False},
+            (
+                "project.E005",
+                "POTION_ADMIN is on but POTION_AUTH is off: the admin lets in the staff of "
+                "contrib.auth, and there is none",
+            ),
         ),
     ],
 )

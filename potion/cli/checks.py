@@ -14,6 +14,8 @@ checks of :mod:`potion.checks` (``potion.E001`` ...) run when the Api is built;
                           not installed
 ``project.E004``          ``POTION_API_PREFIX`` or ``POTION_ADMIN_URL`` does not
                           start with ``/``
+``project.E005``          ``POTION_ADMIN`` is on but ``POTION_AUTH`` is off (the admin
+                          lets in the staff of contrib.auth)
 ``project.W001``          ``POTION_ADMIN`` is on but potion.contrib.admin is not
                           available
 ``deploy.E001``           ``DEBUG`` is on
@@ -123,6 +125,15 @@ def settings_messages(project: Project, warnings: bool = False) -> list[Message]
                     f"write it as {'/' + str(value)!r}",
                 )
             )
+    if project.setting("POTION_ADMIN") and not project.setting("POTION_AUTH"):
+        found.append(
+            _error(
+                "project.E005",
+                "POTION_ADMIN is on but POTION_AUTH is off: the admin lets in the staff of "
+                "contrib.auth, and there is none",
+                "set POTION_AUTH = True, or POTION_ADMIN = False",
+            )
+        )
     if warnings and project.setting("POTION_ADMIN") and not _importable("potion.contrib.admin"):
         found.append(
             _warning(
