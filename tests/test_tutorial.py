@@ -11,6 +11,7 @@ column added, migrated and migrated back.
 from __future__ import annotations
 
 import sys
+
 import pytest
 
 from .project_env import manage, run
