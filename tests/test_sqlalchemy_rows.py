@@ -310,3 +310,26 @@ def test_values_the_database_computes_keep_the_unit_of_work(sqla, writer, comput
     assert response.status_code == 200, response.json
     assert sqla.rows("select name from stamp") == [("b",)]
     assert answers == [("insert", False), ("update", False)]
+
+
+def test_a_rolled_back_savepoint_forgets_the_writes_in_it(sqla, library, writer):
+    way, answers = writer
+    author_model, book_model, _review, resource = library
+    sqla.add(book_model(title="T", rating=1.0, author_id=1))
+    with sqla.app.test_request_context():
+        session = sqla.db.session
+        book = session.get(book_model, 1)
+        author = session.get(author_model, 1)
+        savepoint = session.begin_nested()
+        created = resource.manager.create({"title": "New", "author": author}, commit=False)
+        resource.manager.update(book, {"rating": 4.0}, commit=False)
+        assert (created.id, book.rating) == (2, 4.0)
+        savepoint.rollback()
+        assert sa.inspect(created).transient  # expunged, as a flushed new item
+        assert book.rating == 1.0  # expired, and read again
+        resource.manager.create({"title": "New", "author": author}, commit=False)
+        session.commit()
+    assert sqla.rows("select title, rating from book order by title") == [("New", 2.5), ("T", 1.0)]
+    assert answers == [("insert", way == "rows"), ("update", way == "rows")] + [
+        ("insert", way == "rows")
+    ]

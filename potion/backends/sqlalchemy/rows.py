@@ -17,9 +17,10 @@ flushes as before.  It takes over when:
   counter, or values the database computes (server-side defaults beside the
   primary key's, SQL expressions as ``default=`` or ``onupdate=``), which a
   flush could fetch with ``RETURNING``;
-- no listener of the events a flush sends is registered: the session's
-  flush, attach and lifecycle events, the mapper's ``before_/after_insert``
-  (``_update``), the instance's ``refresh_flush`` and ``expire``;
+- no listener of the events only a flush sends is registered: the session's
+  ``before_flush``, ``after_flush`` and ``after_flush_postexec``, the mapper's
+  ``before_/after_insert`` (``_update``), the instance's ``refresh_flush`` and
+  ``expire``;
 - the session has nothing else to flush, and is not sharded;
 - the item changed no relationship (a reference stored by its foreign key is
   a column), and no value is a SQL expression.
@@ -34,18 +35,10 @@ from sqlalchemy import orm
 
 __all__ = ["RowWriter"]
 
-#: Session events a flush sends (or, for a new item, ``session.add``): a
-#: listener to any of them sees the unit of work, so the write goes through it.
-_SESSION_EVENTS = (
-    "before_flush",
-    "after_flush",
-    "after_flush_postexec",
-    "before_attach",
-    "after_attach",
-    "transient_to_pending",
-    "pending_to_persistent",
-    "detached_to_persistent",
-)
+#: Session events of a flush itself: a listener to any of them sees the unit of
+#: work, so the write goes through it.  (``session.add`` and the registration
+#: of the written item send their own events, the same way on both paths.)
+_SESSION_EVENTS = ("before_flush", "after_flush", "after_flush_postexec")
 
 
 def _computed_by_the_database(column: Any) -> bool:
@@ -181,6 +174,7 @@ class RowWriter:
             column = columns[key]
             if column.key not in params:
                 params[column.key] = None
+        session.add(item)  # pending, as before a flush: its events, its cascade
         result = self._connection(session).execute(self._insert, params)
         for (key, _column), value in zip(
             self._primary_key, result.inserted_primary_key, strict=True
@@ -190,10 +184,7 @@ class RowWriter:
         self._prefetched(result, values, inserted=True)
         for key in self._as_none:
             values.setdefault(key, None)
-        for key in self._postfetched(result):
-            values.pop(key, None)  # expired below, as after a flush
-        orm.make_transient_to_detached(item)
-        session.add(item)
+        self._flushed(session, state, result)
         return True
 
     def update(self, session: orm.Session, item: Any) -> bool:
@@ -216,6 +207,8 @@ class RowWriter:
             or not self._plain_values(state)
         ):
             return False
+        if not state.modified:
+            return True  # nothing to write: a flush would not see the item either
         columns = self.columns
         values = state.dict
         params: dict[str, Any] = {}
@@ -238,14 +231,24 @@ class RowWriter:
                     f"UPDATE of {self.table.name} matched {result.rowcount} rows, expected 1"
                 )
             self._prefetched(result, values, inserted=False)
-            expired = self._postfetched(result)
         else:
-            expired = set()
-        # as after a flush: the history committed, the item clean
-        state._commit_all(values, session.identity_map)
-        if expired:
-            session.expire(item, list(expired))
+            result = None
+        self._flushed(session, state, result)
         return True
+
+    @staticmethod
+    def _flushed(session: orm.Session, state: Any, result: Any) -> None:
+        """End as a flush ends: the item persistent in the identity map, its history
+        committed, and known to the session's transaction as written in it, so that a
+        rollback (of a savepoint too) expunges a new item and expires a changed one.
+        What the database computed is expired (nothing, for the models written here:
+        kept so that a dialect fetching a value afterwards stays right)."""
+        session._register_persistent({state})
+        if result is not None:
+            mapper = state.mapper
+            expired = [mapper.get_property_by_column(c).key for c in result.postfetch_cols()]
+            if expired:
+                session.expire(state.obj(), expired)
 
     def _prefetched(self, result: Any, values: dict[str, Any], inserted: bool) -> None:
         """Put the values the statement computed in Python (``default=``, ``onupdate=``)
@@ -257,10 +260,3 @@ class RowWriter:
                 key = self._key_of.get(column)
                 if key is not None and column.key in sent:
                     values[key] = sent[column.key]
-
-    def _postfetched(self, result: Any) -> set[str]:
-        """The attributes of values the database computed (none for the models written
-        here; kept so that a dialect fetching another value afterwards stays right)."""
-        return {
-            self._key_of[column] for column in result.postfetch_cols() if column in self._key_of
-        }
