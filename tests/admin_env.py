@@ -17,6 +17,7 @@ from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 
 from potion import Api, ModelResource, Relation, fields
+from potion.backends.sqlalchemy import sqlite_foreign_keys
 from potion.contrib.admin import Admin
 from potion.contrib.auth import Auth
 
@@ -40,6 +41,8 @@ def make_app(tmp_path: Any, **config: Any) -> tuple[Flask, SQLAlchemy, Api, Auth
     )
     app.config.update(config)
     db = SQLAlchemy(app)
+    with app.app_context():
+        sqlite_foreign_keys(db.engine)  # a delete others refer to is refused, as elsewhere
     api = Api(app, prefix="/api")
     auth = Auth(app, db=db, api=api)
     return app, db, api, auth

@@ -137,6 +137,11 @@ def test_messages_for_validation_errors() -> None:
     assert describe({"validationOf": {"enum": ["a", None]}}) == "Choose one of: a"
     assert describe({"validationOf": {"unique": True}}).startswith("This value is already used")
     assert describe({"message": "Nope"}) == "Nope"
+    assert describe({"validationOf": {"referencedBy": "book"}}) == "Items of book still refer to it"
+    conflict = Answer(409, {"message": "Still used", "errors": [{"path": [], "x": 1}]}, None)  # type: ignore[arg-type]
+    assert field_errors(conflict, ["a"], {}) == ({}, ["Still used"])
+    bare = Answer(400, {"message": "Bad Request", "errors": [{"path": []}]}, None)  # type: ignore[arg-type]
+    assert field_errors(bare, ["a"], {}) == ({}, ["Bad Request", "This value is not valid"])
     answer = Answer(
         400,
         {

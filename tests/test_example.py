@@ -203,6 +203,7 @@ def test_the_admin_of_the_example_project(library):
     page = lena.get("/admin/").get_data(as_text=True)
     cards = re.findall(r'data-resource="(\w+)"', page)
     assert {"author", "book", "member", "loan"} <= set(cards)
+    assert "The writers of the library&#39;s books." in page  # the resource's docstring
     books = lena.get("/admin/book/").get_data(as_text=True)
     assert "The Dispossessed" in books and "6 items" in books
     # a member who is not staff is sent to the login page

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
+from werkzeug.http import HTTP_STATUS_CODES
+
 from .dispatch import Answer
 
 __all__ = ["field_errors", "describe"]
@@ -22,6 +24,8 @@ _TYPES = {
     "object": "a valid value",
     "array": "a list",
 }
+#: The messages of errors that say nothing more than their status.
+_GENERIC = frozenset(HTTP_STATUS_CODES.values())
 _FORMATS = {
     "email": "a valid email address",
     "uri": "a valid URL",
@@ -68,6 +72,8 @@ def describe(error: dict[str, Any], sent: Any = None) -> str:
     if keyword in ("minItems", "maxItems"):
         word = "at least" if keyword == "minItems" else "at most"
         return f"Choose {word} {value}"
+    if keyword == "referencedBy":
+        return f"Items of {value} still refer to it"
     if keyword == "additionalProperties":
         return "This field cannot be set here"
     return str(message or f"This value is not valid ({keyword})")
@@ -96,6 +102,8 @@ def field_errors(
                     summary.append(f"{key} is required")
             continue
         head = path[0] if path else None
+        if head is None and answer.message and answer.message not in _GENERIC:
+            continue  # the answer's message says it (a delete others refer to)
         if head in keys:
             by_field.setdefault(str(head), describe(error, body.get(str(head), "")))
         else:
