@@ -91,6 +91,20 @@ def runnable_blocks(text: str) -> list[tuple[int, str]]:
     return [(block.line, block.code) for block in python_blocks(text) if block.runs]
 
 
+def files_shown(text: str) -> dict[str, str]:
+    """The blocks of a page that are whole files, by the path their first line names.
+
+    A page that builds a project or a test suite shows its files as blocks starting
+    with a ``# path/of/file.py`` comment; tests write them out and run them.
+    """
+    files = {}
+    for block in python_blocks(text):
+        first, _, _ = block.code.partition("\n")
+        if re.fullmatch(r"# [\w./-]+\.py", first):
+            files[first[2:]] = block.code
+    return files
+
+
 def marker_problems(text: str) -> list[str]:
     """Markers without a reason, or standing before no ``python`` block."""
     problems = []
@@ -223,3 +237,59 @@ def test_readme_model_snippet_runs_as_printed(tmp_path, monkeypatch):
     assert [user["name"] for user in found.get_json()] == ["Alice", "Ann"]
     assert client.get("/user/1/greeting").get_json() == "Hello, Ann!"
     assert client.get("/user/schema").status_code == 200
+
+
+# -- links between the pages ----------------------------------------------------------
+
+_LINK = re.compile(r"\]\((?P<target>[^)\s]+)\)")
+
+
+def _anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to '-'."""
+    text = re.sub(r"[`*_]", "", heading.strip().lower())
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def _anchors(page: Path) -> set[str]:
+    text = _FENCE.sub("", page.read_text())
+    return {_anchor(m.group(1)) for m in re.finditer(r"^#+ (.+)$", text, re.M)}
+
+
+def broken_links(page: Path) -> list[str]:
+    """Links of ``page`` to a file that does not exist, or to a heading it lacks."""
+    broken = []
+    for match in _LINK.finditer(_FENCE.sub("", page.read_text())):
+        target = match.group("target")
+        if re.match(r"^[a-z]+:", target) or target.startswith("<"):
+            continue  # another site, or an e-mail
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path).resolve() if path else page
+        if not linked.exists():
+            broken.append(f"{target}: no such file")
+        elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+            broken.append(f"{target}: no such heading")
+    return broken
+
+
+def test_the_link_checker(tmp_path):
+    assert _anchor("9. Test it") == "9-test-it"
+    assert _anchor("What `where` and `sort` arrive as") == "what-where-and-sort-arrive-as"
+    (tmp_path / "a.md").write_text("# A page\n\n## Its part\n")
+    page = tmp_path / "b.md"
+    page.write_text(
+        "[ok](a.md) [ok](a.md#its-part) [ok](#b) [web](https://example.org/x.md)\n"
+        "[gone](c.md) [no part](a.md#nothing)\n\n## B\n"
+    )
+    assert broken_links(page) == ["c.md: no such file", "a.md#nothing: no such heading"]
+
+
+@pytest.mark.parametrize("page", pages(), ids=_id)
+def test_links_to_pages_resolve(page):
+    assert broken_links(page) == []
+
+
+def test_every_page_is_linked_from_the_readme():
+    readme = README.read_text()
+    unlinked = [_id(page) for page in DOCS.rglob("*.md") if f"({_id(page)})" not in readme]
+    assert unlinked == []

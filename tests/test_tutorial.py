@@ -11,31 +11,30 @@ column added, migrated and migrated back.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import pytest
 
 from .project_env import manage, run
-from .test_docs import DOCS, python_blocks
+from .test_docs import DOCS, files_shown, python_blocks
 
 TUTORIAL = DOCS / "tutorial.md"
 
 
-def _file(first_line: str) -> str:
-    """The tutorial's block that starts with ``first_line`` (a ``# path`` comment)."""
-    found = [b.code for b in python_blocks(TUTORIAL.read_text()) if b.code.startswith(first_line)]
-    assert len(found) == 1, f"docs/tutorial.md shows no single block starting {first_line!r}"
-    return found[0]
+def _file(path: str) -> str:
+    """The tutorial's block that is the file ``path`` (its first line: ``# path``)."""
+    files = files_shown(TUTORIAL.read_text())
+    assert path in files, f"docs/tutorial.md no longer shows {path}"
+    return files[path]
 
 
 def test_the_tutorial_files_make_a_working_project(tmp_path):
     run([sys.executable, "-m", "potion.cli", "startproject", "bookshop"], tmp_path)
     project = tmp_path / "bookshop"
     manage(project, "startapp", "catalog")
-    (project / "catalog" / "models.py").write_text(_file("# catalog/models.py\n"))
-    (project / "catalog" / "resources.py").write_text(_file("# catalog/resources.py\n"))
+    (project / "catalog" / "models.py").write_text(_file("catalog/models.py"))
+    (project / "catalog" / "resources.py").write_text(_file("catalog/resources.py"))
     (project / "tests").mkdir()
-    (project / "tests" / "test_catalog.py").write_text(_file("# tests/test_catalog.py\n"))
+    (project / "tests" / "test_catalog.py").write_text(_file("tests/test_catalog.py"))
 
     manage(project, "makemigrations", "-m", "authors and books")
     manage(project, "migrate")
@@ -65,6 +64,6 @@ def test_the_tutorial_files_make_a_working_project(tmp_path):
     manage(project, "migrate", "-1")
 
 
-@pytest.mark.parametrize("first_line", ["# catalog/models.py\n", "# catalog/resources.py\n"])
-def test_the_files_are_whole_modules(first_line):
-    compile(_file(first_line), str(Path(first_line[2:].strip())), "exec")
+@pytest.mark.parametrize("path", ["catalog/models.py", "catalog/resources.py"])
+def test_the_files_are_whole_modules(path):
+    compile(_file(path), path, "exec")
