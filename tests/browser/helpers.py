@@ -82,12 +82,15 @@ def path_of(page: Any) -> str:
 
 
 def table(page: Any) -> list[dict[str, str]]:
-    """The rows of the page's table as ``{column label in lower case: cell text}``."""
+    """The rows of the page's table as ``{column label in lower case: cell text}``.
+
+    A sortable header's label is its link's text (without the sort mark).
+    """
     return page.evaluate(
         """() => {
         const table = document.querySelector('main table');
         const heads = [...table.querySelectorAll('thead th')].map(
-            th => th.innerText.trim().toLowerCase());
+            th => (th.querySelector('a') ?? th).innerText.trim().toLowerCase());
         return [...table.querySelectorAll('tbody tr')].map(tr => {
             const row = {};
             [...tr.children].forEach((cell, i) => { row[heads[i] ?? i] = cell.innerText.trim(); });
