@@ -79,6 +79,9 @@ def test_dashboard_lists_every_resource_with_its_count(page, server):
         assert link.get_attribute("href").endswith(f"/admin/{name}/")
         expect(nav.get_by_role("link", name=title, exact=True)).to_have_count(1)
     assert server.value("select count(*) from book") >= 60
+    # a description (the resource's docstring in the example) under the title
+    book = page.locator('article.resource-card[data-resource="book"]')
+    expect(book).to_contain_text("The library's books, each with its number of copies.")
     screenshot(page, "dashboard", docs=True)
 
     page.locator('article.resource-card[data-resource="book"]').get_by_role("link").click()
