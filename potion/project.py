@@ -400,6 +400,7 @@ class Project:
         api.init_app(app)
         for resource in self._resources():
             api.add_resource(resource)
+        api.check()  # every resource is added: references by name must resolve now
         if self.setting("POTION_ADMIN"):
             self.admin = _install_admin(app, api, self.auth)
         proxies = int(self.setting("POTION_PROXIES") or 0)

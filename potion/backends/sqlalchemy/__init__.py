@@ -17,6 +17,7 @@ from .fields import InlineModel as InlineModel
 from .filters import SQLAlchemyBaseFilter as SQLAlchemyBaseFilter
 from .inference import EnumField as EnumField
 from .inference import field_for_column as field_for_column
+from .manager import FILLED_BY_MODEL as FILLED_BY_MODEL
 from .manager import SQLAlchemyManager as SQLAlchemyManager
 
 #: Engine options for the engines Potion configures, and recommended for an
@@ -27,6 +28,7 @@ ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
 
 __all__ = [
     "ENGINE_OPTIONS",
+    "FILLED_BY_MODEL",
     "SQLAlchemyManager",
     "EnumField",
     "InlineModel",
