@@ -22,6 +22,8 @@ LIBRARIANS_ONLY = {"create": LIBRARIAN, "update": LIBRARIAN, "delete": LIBRARIAN
 
 
 class AuthorResource(ModelResource):
+    """The writers of the library's books."""
+
     books = Relation("book")
 
     class Meta:
@@ -35,6 +37,8 @@ class AuthorResource(ModelResource):
 
 
 class BookResource(ModelResource):
+    """The library's books, each with its number of copies."""
+
     class Meta:
         model = Book
         natural_key = "isbn"
@@ -54,6 +58,8 @@ class BookResource(ModelResource):
 
 
 class MemberResource(ModelResource):
+    """Library cards: a member sees only their own."""
+
     class Meta:
         model = Member
         natural_key = "card"
@@ -66,6 +72,8 @@ class MemberResource(ModelResource):
 
 
 class LoanResource(ModelResource):
+    """Books lent to members, and when they are due back."""
+
     class Meta:
         model = Loan
         permissions = {

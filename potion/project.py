@@ -34,7 +34,7 @@ from flask_sqlalchemy import SQLAlchemy
 
 from . import __version__
 from .api import Api
-from .backends.sqlalchemy import ENGINE_OPTIONS
+from .backends.sqlalchemy import ENGINE_OPTIONS, sqlite_foreign_keys
 
 __all__ = [
     "DEFAULTS",
@@ -109,6 +109,9 @@ class ImproperlyConfigured(RuntimeError):
 _UNSET: Any = object()
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
+#: URL schemes as hosting services write them → the scheme SQLAlchemy reads with the
+#: drivers the extras install.
+_URL_SCHEMES = {"postgres://": "postgresql://", "mysql://": "mysql+pymysql://"}
 
 
 class Environment:
@@ -188,10 +191,18 @@ class Environment:
             ) from None
 
     def database_url(self, name: builtins.str = "DATABASE_URL", default: Any = _UNSET) -> Any:
-        """A database URL; ``postgres://`` (as some hosts write it) becomes ``postgresql://``."""
+        """A database URL as hosts write it, turned into the form SQLAlchemy reads.
+
+        ``postgres://`` becomes ``postgresql://`` (SQLAlchemy then uses psycopg 3, which
+        the ``postgres`` extra installs) and a bare ``mysql://`` becomes
+        ``mysql+pymysql://`` (PyMySQL, which the ``mysql`` extra installs).  A URL that
+        names its driver (``mysql+mysqldb://``, ``postgresql+psycopg2://``) is kept.
+        """
         value = self.str(name, default)
-        if isinstance(value, str) and value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://") :]
+        if isinstance(value, str):
+            for written, read in _URL_SCHEMES.items():
+                if value.startswith(written):
+                    return read + value[len(written) :]
         return value
 
     @staticmethod
@@ -377,6 +388,9 @@ class Project:
         for name in self.apps:
             self.app_module(name, "models")
         self.db.init_app(app)
+        with app.app_context():  # SQLite checks foreign keys as the servers do
+            for engine in self.db.engines.values():
+                sqlite_foreign_keys(engine)
 
         api = Api(
             prefix=self.setting("POTION_API_PREFIX") or None,

@@ -231,6 +231,12 @@ def test_from_startproject_to_a_served_and_migrated_project(venv, tmp_path, kind
         assert (status, body) == (200, {"$uri": "/api/product/1", "name": "Tea", "price": 3})
         status, body = client.request("GET", "/api/product")
         assert (status, body) == (200, [{"$uri": "/api/product/1", "name": "Tea", "price": 3}])
+        # the admin, with the templates and assets the wheel ships
+        with client.opener.open(client.base + "/admin/product/", timeout=30) as response:
+            page = response.read().decode()
+        assert "Tea" in page and "1 item" in page and "data-resource" not in page
+        with client.opener.open(client.base + "/admin/static/admin.css", timeout=30) as response:
+            assert b"--accent" in response.read()
         status, body = Client(f"http://127.0.0.1:{port}").request(
             "POST", "/api/product", {"name": "Mate", "price": 2}
         )

@@ -192,3 +192,22 @@ def test_clientstubs(library, tmp_path):
     assert result.exit_code == 0, result.output
     stubs = (tmp_path / "library.pyi").read_text()
     assert re.search(r"^class Loan\b", stubs, re.M), stubs[:500]
+
+
+def test_the_admin_of_the_example_project(library):
+    lena = library.app.test_client()
+    response = lena.post(
+        "/api/auth/login", json={"username": "lena", "password": library.passwords["lena"]}
+    )
+    assert response.status_code == 200
+    page = lena.get("/admin/").get_data(as_text=True)
+    cards = re.findall(r'data-resource="(\w+)"', page)
+    assert {"author", "book", "member", "loan"} <= set(cards)
+    assert "The writers of the library&#39;s books." in page  # the resource's docstring
+    books = lena.get("/admin/book/").get_data(as_text=True)
+    assert "The Dispossessed" in books and "6 items" in books
+    # a member who is not staff is sent to the login page
+    ann = library.app.test_client()
+    ann.post("/api/auth/login", json={"username": "ann", "password": library.passwords["ann"]})
+    response = ann.get("/admin/")
+    assert response.status_code == 302 and response.location.startswith("/login?next=")

@@ -1152,6 +1152,42 @@ def test_many_to_many(shelf_of_books: Library) -> None:
     assert pw.count("book") == 5
 
 
+def test_deleting_an_item_linked_without_a_backref_deletes_its_links(pw: PeeweeEnv) -> None:
+    # the ManyToManyField is on the other side only (backref="+"): the item's
+    # model does not know it, the delete still removes the links
+    Base = pw.base()
+
+    class Label(Base):
+        name = peewee.CharField()
+
+    class Crate(Base):
+        name = peewee.CharField()
+        labels = peewee.ManyToManyField(Label, backref="+")
+
+    Through = Crate.labels.get_through_model()
+    pw.create_tables(Label, Crate, Through)
+
+    class LabelResource(ModelResource):
+        class Meta:
+            model = Label
+
+    class CrateResource(ModelResource):
+        class Meta:
+            model = Crate
+
+        class Schema:
+            labels = fields.ToMany("label")
+
+    pw.api.add_resource(LabelResource)
+    pw.api.add_resource(CrateResource)
+    for name in ("fragile", "heavy"):
+        assert pw.post("/label", {"name": name}).status_code == 200
+    assert pw.post("/crate", {"name": "a", "labels": [1, 2]}).status_code == 200
+    assert pw.delete("/label/1").status_code == 204
+    assert pw.get("/crate/1").get_json()["labels"] == [{"$ref": "/label/2"}]
+    assert pw.rows(f"select label_id from {Through._meta.table_name}") == [(2,)]
+
+
 def test_to_many_output_is_ordered(shelf_of_books: Library) -> None:
     lib = shelf_of_books
     pw = lib.pw

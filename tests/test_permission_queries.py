@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
 
-from potion import Api, ModelResource, fields
+from potion import Api, ModelResource, Relation, fields
 from potion.backends.peewee import PeeweeManager
 from potion.permissions import Identity, UserNeed
 
@@ -50,7 +50,42 @@ def _resources(models: dict[str, Any]) -> list[Any]:
         class Schema:
             owner = fields.ToOne("owner")
 
-    return [OwnerResource, BookResource, OwnedBookResource]
+    class ShelfResource(ModelResource):
+        """The owners again, with their books as a Relation."""
+
+        books = Relation("book")
+
+        class Meta:
+            name = "shelf"
+            model = models["owner"]
+
+    class CabinetResource(ModelResource):
+        """The owners again, with a Relation to the narrowed books."""
+
+        books = Relation("owned")
+
+        class Meta:
+            name = "cabinet"
+            model = models["owner"]
+
+    class ReaderResource(ModelResource):
+        """Owners that read only themselves, with a Relation to the narrowed books."""
+
+        books = Relation("owned")
+
+        class Meta:
+            name = "reader"
+            model = models["owner"]
+            permissions = {"read": "user:$id"}
+
+    return [
+        OwnerResource,
+        BookResource,
+        OwnedBookResource,
+        ShelfResource,
+        CabinetResource,
+        ReaderResource,
+    ]
 
 
 @pytest.fixture
@@ -69,7 +104,7 @@ def sqlalchemy_app(tmp_path):
         id = db.Column(db.Integer, primary_key=True)
         title = db.Column(db.String(40), nullable=False)
         owner_id = db.Column(db.Integer, db.ForeignKey(Owner.id), nullable=False)
-        owner = db.relationship(Owner)
+        owner = db.relationship(Owner, backref=db.backref("books", order_by="Book.id"))
 
     api = Api(app, identity_source=_identity)
     for resource in _resources({"owner": Owner, "book": Book}):
@@ -113,7 +148,7 @@ def peewee_app(tmp_path):
 
     class Book(peewee.Model):
         title = peewee.CharField()
-        owner = peewee.ForeignKeyField(Owner)
+        owner = peewee.ForeignKeyField(Owner, backref="books")
 
         class Meta:
             database = db
@@ -172,3 +207,36 @@ def test_a_narrowed_item_costs_what_an_unnarrowed_one_does(backend, request):
     assert plain.status_code == narrowed.status_code == 200
     assert hidden.status_code == 404
     assert narrowed_count == plain_count == hidden_count
+
+
+def test_a_narrowed_relation_page_costs_what_an_unnarrowed_one_does(sqlalchemy_app):
+    """The count checks the parent (and its read permission) while counting the
+    children the identity may read; then the page: two statements, as unnarrowed."""
+    app, counter = sqlalchemy_app
+    url = "/{}/2/{}?page=2&per_page=10"
+    plain, plain_count = _statements(app, counter, url.format("shelf", "books"), {})
+    assert plain.status_code == 200, plain.get_json()
+    assert plain.headers["X-Total-Count"] == "30"
+    owner_2_page_2 = [{"$ref": f"/book/{i}"} for i in range(31, 61, 3)]
+    assert plain.get_json() == owner_2_page_2
+    assert plain_count == 2
+    # children narrowed: the user owns them all, or none
+    mine, mine_count = _statements(app, counter, url.format("cabinet", "books"), {"X-User": "2"})
+    assert mine.status_code == 200 and mine.headers["X-Total-Count"] == "30"
+    assert mine.get_json() == [
+        {"$ref": ref["$ref"].replace("book", "owned")} for ref in owner_2_page_2
+    ]
+    theirs, theirs_count = _statements(app, counter, "/cabinet/2/books", {"X-User": "1"})
+    assert theirs.status_code == 200 and theirs.get_json() == []
+    assert theirs.headers["X-Total-Count"] == "0"
+    # the parent narrowed too: readable by its own user only
+    own, own_count = _statements(app, counter, url.format("reader", "books"), {"X-User": "2"})
+    assert own.status_code == 200 and own.headers["X-Total-Count"] == "30"
+    assert own.get_json() == mine.get_json()
+    hidden, hidden_count = _statements(app, counter, url.format("reader", "books"), {"X-User": "1"})
+    assert hidden.status_code == 404
+    assert hidden.get_json()["item"] == {"$id": 2, "$type": "reader"}
+    missing, missing_count = _statements(app, counter, "/reader/99/books", {"X-User": "99"})
+    assert missing.status_code == 404
+    assert mine_count == own_count == 2
+    assert theirs_count <= 2 and hidden_count <= 2 and missing_count <= 2

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from potion.contrib.auth.settings import DEFAULTS as AUTH_DEFAULTS
 from potion.project import DEFAULTS, Environment, ImproperlyConfigured, Project
@@ -35,16 +36,19 @@ def test_a_project_without_apps_serves_auth():
     assert project.api.prefix == "/api"
     assert project.api.title == "project"
     assert {"auth", "user", "role"} <= set(project.api.resources)
-    assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/api/schema"
+    assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/admin/"  # the admin is mounted
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
     assert app.test_client().get("/api/schema").status_code == 200
 
 
 def test_settings_win_over_defaults():
-    project = Project({**SETTINGS, "POTION_API_PREFIX": "/v2", "POTION_AUTH": False})
-    project.create_app()
+    project = Project(
+        {**SETTINGS, "POTION_API_PREFIX": "/v2", "POTION_AUTH": False, "POTION_ADMIN": False}
+    )
+    app = project.create_app()
     assert project.api.prefix == "/v2"
-    assert project.auth is None
+    assert project.auth is None and project.admin is None
+    assert app.config["POTION_AUTH_LOGIN_REDIRECT"] == "/v2/schema"
     assert "auth" not in project.api.resources
 
 
@@ -78,6 +82,14 @@ def test_settings_win_over_defaults():
         (
             {"POTION_API_PREFIX": "api"},
             ("project.E004", "POTION_API_PREFIX is 'api': a URL path starts with '/'"),
+        ),
+        (
+            {"POTION_AUTH": False},
+            (
+                "project.E005",
+                "POTION_ADMIN is on but POTION_AUTH is off: the admin lets in the staff of "
+                "contrib.auth, and there is none",
+            ),
         ),
     ],
 )
@@ -173,3 +185,28 @@ def test_the_settings_reference_names_every_setting():
     documented = set(re.findall(r"`(POTION_[A-Z0-9_]+)`", text))
     for key in [*DEFAULTS, *CORE_DEFAULTS, *AUTH_DEFAULTS]:
         assert key in documented, f"docs/settings.md does not describe {key}"
+
+
+@pytest.mark.parametrize("url", ["sqlite:///{tmp}/project.db", "sqlite://"])
+def test_sqlite_enforces_foreign_keys(tmp_path, url):
+    project = Project({**SETTINGS, "SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path)})
+    app = project.create_app()
+    with app.app_context():
+        session = project.db.session
+        project.db.create_all()
+        try:
+            assert session.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+            # a link to a user and a role that do not exist is refused
+            with pytest.raises(sa.exc.IntegrityError):
+                session.execute(
+                    sa.text("insert into auth_user_roles (user_id, role_id) values (7, 7)")
+                )
+                session.flush()
+            session.rollback()
+            # other connections of the pool too
+            with project.db.engine.connect() as connection:
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        finally:
+            session.rollback()
+            project.db.drop_all()
+            session.remove()

@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import fields
 from ..conditions import matches
-from ..exceptions import ItemNotFound, PageNotFound
+from ..exceptions import DuplicateKey, ItemNotFound, PageNotFound
 from ..pagination import Pagination
 from . import Manager
 
@@ -58,7 +58,13 @@ class MemoryManager(Manager):
     """Keeps items as dicts in insertion order; ids are integers from 1."""
 
     requires_model = False
-    unsupported = {"unique": "the memory store has no unique constraints"}
+    unsupported = {
+        "unique": "the memory store has no unique constraints",
+        "foreign_keys": (
+            "the memory store has no foreign keys: deleting an item leaves the "
+            "references (ToOne) to it dangling"
+        ),
+    }
 
     def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
         super()._init_model(resource, model, meta)
@@ -175,6 +181,19 @@ class MemoryManager(Manager):
             while item_id in self.items:
                 item_id = next(self._ids)
             item[self.id_attribute] = item_id
+        elif item_id in self.items:  # a key the client chose is taken: never replace
+            key = next(
+                (
+                    k
+                    for k, f in self.resource.schema.fields.items()
+                    if (f.attribute or k) == self.id_attribute and "c" in f.io
+                ),
+                self.id_attribute,
+            )
+            raise DuplicateKey(
+                f"An item with this {key} already exists",
+                errors=[{"path": [key], "validationOf": {"unique": True}}],
+            )
         self.items[item_id] = item
         self._remember("insert", item_id, None)
 

@@ -33,7 +33,7 @@ Constraint = tuple[str | None, Sequence[str], str]
 
 
 def constraints_of_table(table: Any) -> list[Constraint]:
-    """The unique and foreign-key constraints of an SQLAlchemy ``Table``."""
+    """The unique (primary key included) and foreign-key constraints of an SQLAlchemy ``Table``."""
     import sqlalchemy as sa
 
     result: list[Constraint] = []
@@ -49,6 +49,9 @@ def constraints_of_table(table: Any) -> list[Constraint]:
     for column in table.columns:
         if column.unique and not any(list(cols) == [column.name] for _, cols, _k in result):
             result.append((None, [column.name], "unique"))
+    primary_key = [c.name for c in table.primary_key.columns]
+    if primary_key:  # a key the client chose may be taken; MySQL names it PRIMARY
+        result.append(("PRIMARY", primary_key, "unique"))
     return result
 
 

@@ -14,6 +14,8 @@ checks of :mod:`potion.checks` (``potion.E101`` ...) run when the Api is built;
                           not installed
 ``project.E004``          ``POTION_API_PREFIX`` or ``POTION_ADMIN_URL`` does not
                           start with ``/``
+``project.E005``          ``POTION_ADMIN`` is on but ``POTION_AUTH`` is off (the admin
+                          lets in the staff of contrib.auth)
 ``project.W001``          ``POTION_ADMIN`` is on but potion.contrib.admin is not
                           available
 ``deploy.E001``           ``DEBUG`` is on
@@ -96,6 +98,15 @@ def settings_messages(project: Project, warnings: bool = False) -> list[Message]
                     f"write it as {'/' + str(value)!r}",
                 )
             )
+    if project.setting("POTION_ADMIN") and not project.setting("POTION_AUTH"):
+        found.append(
+            _error(
+                "project.E005",
+                "POTION_ADMIN is on but POTION_AUTH is off: the admin lets in the staff of "
+                "contrib.auth, and there is none",
+                "set POTION_AUTH = True, or POTION_ADMIN = False",
+            )
+        )
     if warnings and project.setting("POTION_ADMIN") and not _importable("potion.contrib.admin"):
         found.append(
             _warning(
@@ -131,7 +142,7 @@ def _database_messages(url: str | None) -> list[Message]:
                 "project.E003",
                 "The database URL cannot be read as a URL",
                 "write it as dialect+driver://user:password@host/name, e.g. "
-                "postgresql+psycopg2://app@localhost/app or sqlite:///db.sqlite3",
+                "postgresql://app@localhost/app or sqlite:///db.sqlite3",
             )
         ]
     try:
@@ -146,16 +157,18 @@ def _database_messages(url: str | None) -> list[Message]:
             )
         ]
     except ImportError as exc:
-        package = {
-            "psycopg2": "psycopg2-binary",
-            "pymysql": "pymysql",
-            "MySQLdb": "mysqlclient",
-        }.get(exc.name or "", exc.name)
+        hint = {
+            "psycopg": "pip install 'psycopg[binary]' (the postgres extra of Potion)",
+            "psycopg2": "pip install psycopg2-binary, or write postgresql:// to use psycopg 3",
+            "pymysql": "pip install pymysql (the mysql extra of Potion)",
+            "MySQLdb": "write mysql+pymysql:// (PyMySQL, the mysql extra of Potion), "
+            "or pip install mysqlclient",
+        }.get(exc.name or "", f"pip install {exc.name}")
         return [
             _error(
                 "project.E003",
                 f"The database driver of {parsed.drivername!r} is not installed ({exc.name})",
-                f"pip install {package}",
+                hint,
             )
         ]
     return []

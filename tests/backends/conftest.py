@@ -8,7 +8,8 @@ Every backend builds the same small library through its own models:
   default 5.0), available (boolean, default true), published (nullable date),
   author (ToOne, required);
 - ``shelf``: name, books (many-to-many, exposed both as a ToMany field and as a
-  ``books`` Relation).
+  ``books`` Relation);
+- ``genre``: code (a string primary key the client chooses on create), name.
 
 A backend module in ``tests/backends/stores/`` returns a :class:`Store`; the tests
 drive the API through the Flask test client and check the data store directly

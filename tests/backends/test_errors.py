@@ -86,3 +86,18 @@ def test_malformed_reference_ids_are_404_not_500(client, store):
     response = client.post("/shelf/abc/books", json={"$ref": "/book/1"})
     assert response.status_code == 404
     assert response.is_json
+
+
+def test_deleting_a_referenced_item_is_409_and_changes_nothing(client, store):
+    # SQLite included: its foreign keys are enforced (docs/backends/sqlalchemy.md)
+    requires(store, "foreign_keys")
+    ids = seed(client)
+    before = (store.rows("author"), store.rows("book"))
+    darwin = ids["authors"][0]
+    response = client.delete(f"/author/{darwin}")
+    assert response.status_code == 409, response.get_json()
+    body = response.get_json()
+    assert body["errors"] == [{"path": [], "validationOf": {"referencedBy": "contract_book"}}]
+    assert body["message"] == "This author is still referenced from contract_book"
+    assert (store.rows("author"), store.rows("book")) == before
+    assert client.get(f"/author/{darwin}").status_code == 200

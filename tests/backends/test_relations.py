@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from blinker import ANY
 
 from potion import signals
@@ -136,3 +137,65 @@ def test_adding_a_child_twice_changes_nothing_and_signals_once(client, store):
     assert added == ["books"]
     assert len(store.rows("shelf")[0]["book_ids"]) == 1
     assert client.get(f"/shelf/{shelf}/books").headers["X-Total-Count"] == "1"
+
+
+def _linked_shelves(client, books):
+    """Two shelves holding ``books`` (ids), through the ToMany field."""
+    shelves = []
+    for name in ("Evolution", "Voyages"):
+        refs = [{"$ref": f"/book/{book}"} for book in books]
+        response = client.post("/shelf", json={"name": name, "books": refs})
+        assert response.status_code == 200, response.get_json()
+        shelves.append(response.get_json()["$uri"])
+    return shelves
+
+
+def _ids(values):
+    return sorted(str(value) for value in values)
+
+
+def test_deleting_a_linked_item_removes_it_and_its_links(client, store):
+    ids = seed(client)
+    origin, island = ids["books"]["Origin of Species"], ids["books"]["Island Life"]
+    shelves = _linked_shelves(client, [origin, island])
+    response = client.delete(f"/book/{origin}")
+    assert response.status_code == 204, response.get_json()
+    assert client.get(f"/book/{origin}").status_code == 404
+    for shelf in shelves:
+        # the other side shows it nowhere: not in the field, not in the Relation
+        assert client.get(shelf).get_json()["books"] == [{"$ref": f"/book/{island}"}]
+        response = client.get(f"{shelf}/books")
+        assert response.get_json() == [{"$ref": f"/book/{island}"}]
+        assert response.headers["X-Total-Count"] == "1"
+    # and no link is left in the store
+    assert [_ids(row["book_ids"]) for row in store.rows("shelf")] == [[island], [island]]
+    assert str(origin) not in _ids(row["id"] for row in store.rows("book"))
+
+
+def test_deleting_the_owning_side_removes_its_links_only(client, store):
+    ids = seed(client)
+    origin = ids["books"]["Origin of Species"]
+    shelves = _linked_shelves(client, [origin])
+    assert client.delete(shelves[0]).status_code == 204
+    assert [_ids(row["book_ids"]) for row in store.rows("shelf")] == [[origin]]
+    assert client.get(f"/book/{origin}").status_code == 200
+    assert store.count("book") == 5
+
+
+@pytest.mark.parametrize("signal", ["before_delete", "after_delete"])
+def test_a_failing_delete_of_a_linked_item_keeps_it_and_its_links(client, store, signal):
+    ids = seed(client)
+    origin, island = ids["books"]["Origin of Species"], ids["books"]["Island Life"]
+    shelves = _linked_shelves(client, [origin, island])
+    before = (store.rows("book"), store.rows("shelf"))
+
+    def fail(sender, **kwargs):
+        raise RuntimeError("no")
+
+    with getattr(signals, signal).connected_to(fail, sender=ANY):
+        response = client.delete(f"/book/{origin}")
+    assert response.status_code == 500
+    assert (store.rows("book"), store.rows("shelf")) == before
+    expected = sorted([f"/book/{origin}", f"/book/{island}"])
+    for shelf in shelves:
+        assert sorted(ref["$ref"] for ref in client.get(shelf).get_json()["books"]) == expected

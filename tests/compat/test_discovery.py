@@ -104,6 +104,7 @@ class Tag(me.Document):
 
 class Post(me.Document):
     meta = {"collection": "discovery_post"}
+    slug = me.StringField(primary_key=True)
     title = me.StringField(required=True)
     subtitle = me.StringField()  # not null=True: not nullable, required on create
     summary = me.StringField(null=True)
@@ -133,6 +134,7 @@ def test_mongoengine_discovery(mongo: Any) -> None:
             manager = MongoEngineManager
 
         class Schema:
+            slug = fields.String(io="rc")  # a primary key the client gives: declared
             main_tag = fields.ToOne("tag", nullable=True)
             tags = fields.ToMany("tag")
 
@@ -146,7 +148,7 @@ def test_mongoengine_discovery(mongo: Any) -> None:
     api = Api(app)
     for resource in (TagResource, PostResource, DeclaredPost):
         api.add_resource(resource)
-    # no primary key (the id is the $uri), no reference
+    # no primary key (slug is the $uri), no reference
     assert sorted(properties(PostResource)) == [
         "$uri",
         "subtitle",
@@ -156,7 +158,7 @@ def test_mongoengine_discovery(mongo: Any) -> None:
         "words",
     ]
     assert sorted(properties(DeclaredPost)) == sorted(
-        [*properties(PostResource), "main_tag", "tags"]
+        [*properties(PostResource), "main_tag", "slug", "tags"]
     )
     post = properties(PostResource)
     assert post["subtitle"] == {"type": "string"}
@@ -166,7 +168,7 @@ def test_mongoengine_discovery(mongo: Any) -> None:
     client = app.test_client()
     tag = client.post("/tag", json={"name": "t"}).get_json()["$uri"]
     response = client.post(
-        "/declared_post", json={"title": "A", "subtitle": "s", "tags": [{"$ref": tag}]}
+        "/declared_post", json={"slug": "a", "title": "A", "subtitle": "s", "tags": [{"$ref": tag}]}
     )
     assert response.status_code == 200, response.get_json()
     body = response.get_json()

@@ -60,12 +60,16 @@ class ErrorsMixin(MongoEngineBase):
                 return key
         return attribute
 
-    def _duplicate_key(self, item: Any, exc: BaseException) -> DuplicateKey:
-        """A 409 naming the fields of the unique index ``item`` collides on."""
+    def _duplicate_key(self, item: Any, exc: BaseException, insert: bool = False) -> DuplicateKey:
+        """A 409 naming the fields of the unique index ``item`` collides on.
+
+        ``insert``: ``item`` is a new document, so its primary key (one the
+        client chose) may be what collides.
+        """
         reverse = self.model._reverse_db_field_map
         keys = [
             self._schema_key(reverse.get(key, key))
-            for key in _duplicate_keys(self.model, item, exc)
+            for key in _duplicate_keys(self.model, item, exc, insert)
         ]
         errors = [{"path": [key], "validationOf": {"unique": True}} for key in keys]
         names = ", ".join(keys) or "a unique value"
@@ -135,8 +139,12 @@ def _validation_of(field: Any, message: str) -> dict[str, Any]:
     return {"valid": False}
 
 
-def _duplicate_keys(model: Any, item: Any, exc: BaseException) -> list[str]:
-    """The db field names of the unique index that ``item`` violated."""
+def _duplicate_keys(model: Any, item: Any, exc: BaseException, insert: bool = False) -> list[str]:
+    """The db field names of the unique index that ``item`` violated.
+
+    The primary key is a candidate only for a new document (``insert``): an
+    update keeps its own.
+    """
     error: Any = exc
     while error is not None and not isinstance(error, pymongo.errors.DuplicateKeyError):
         error = error.__cause__ or error.__context__
@@ -150,6 +158,8 @@ def _duplicate_keys(model: Any, item: Any, exc: BaseException) -> list[str]:
         return [key for key, _ in indexes[match.group(1)]["key"]]
     # the store did not say (mongomock): look for the document we collide with
     stored = item.to_mongo()
+    if insert and "_id" in stored and collection.find_one({"_id": stored["_id"]}, {"_id": 1}):
+        return ["_id"]
     for name, info in indexes.items():
         if not info.get("unique") or name == "_id_":
             continue

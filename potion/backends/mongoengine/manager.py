@@ -31,7 +31,13 @@ from .base import (
 from .errors import ErrorsMixin
 from .inference import ObjectIdString, infer_field
 from .queries import _OPERATORS, QueryMixin, _reference_condition
-from .undo import UndoMixin, _connect_receivers, _snapshot, _snapshot_delete_rules
+from .undo import (
+    UndoMixin,
+    _connect_receivers,
+    _pull_from_lists,
+    _snapshot,
+    _snapshot_delete_rules,
+)
 
 __all__ = ["IDOrPropertyKey", "MongoEngineManager"]
 
@@ -72,6 +78,10 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             "MongoDB (standalone, and mongomock) has no multi-document transactions: "
             "a failed write is undone by compensating writes, so other clients may "
             "see it before it is undone"
+        ),
+        "foreign_keys": (
+            "MongoDB has no foreign keys: deleting a document leaves the references "
+            "to it as they are unless the ReferenceField declares a reverse_delete_rule"
         ),
         "sort_by_reference_target": (
             "sorting on a reference orders by the referenced id; MongoDB has no join "
@@ -462,7 +472,10 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
     # -- writes ------------------------------------------------------------------
 
     def _insert(self, item: Any, properties: dict[str, Any]) -> None:
-        self._save(item)
+        # an insert, never an update: a primary key the client chose (setting it
+        # makes MongoEngine take the document for a stored one) must not match
+        # the save condition of an update, nor replace a document already stored
+        self._save(item, insert=True)
 
     def _apply(self, item: Any, changes: dict[str, Any], actual: dict[str, Any]) -> None:
         for key, value in changes.items():
@@ -475,21 +488,25 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             raise ItemNotFound(self.resource, id=self.get_id(item))
         _snapshot(item)
         _snapshot_delete_rules(item)
+        _pull_from_lists(item)
         try:
             item.delete()
         except mongoengine.OperationError as exc:
             raise (self.translate_error(exc) or BackendConflict(str(exc))) from exc
 
-    def _save(self, item: Any, resource: Any = None) -> None:
+    def _save(self, item: Any, resource: Any = None, insert: bool = False) -> None:
         manager = resource.manager if resource is not None else self
         try:
-            # save_condition: an update of a document deleted meanwhile must not
-            # re-create it (MongoEngine would upsert the changed fields alone)
-            item.save(save_condition={})
+            if insert:
+                item.save(force_insert=True)
+            else:
+                # save_condition: an update of a document deleted meanwhile must not
+                # re-create it (MongoEngine would upsert the changed fields alone)
+                item.save(save_condition={})
         except mongoengine.errors.SaveConditionError as exc:
             raise ItemNotFound(manager.resource, id=manager.get_id(item)) from exc
         except (mongoengine.NotUniqueError, pymongo.errors.DuplicateKeyError) as exc:
-            raise manager._duplicate_key(item, exc) from exc
+            raise manager._duplicate_key(item, exc, insert) from exc
         except mongoengine.ValidationError as exc:
             errors = manager._validation_errors(exc)
             names = ", ".join(".".join(str(p) for p in e["path"]) for e in errors if e["path"])

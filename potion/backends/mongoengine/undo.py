@@ -5,7 +5,9 @@ mongomock).  While a write is open, every document saved through MongoEngine (by
 the manager or by a signal receiver), every document the manager deletes or
 changes a relation of, and every document the delete rules (``NULLIFY``, ``PULL``,
 ``CASCADE``) of a deleted document change is remembered as stored; a rollback puts
-them back in reverse order.
+them back in reverse order.  A delete also pulls the document from the lists of
+references to it that have no delete rule (:func:`_pull_from_lists`), journalled
+the same way.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ import logging
 from typing import Any, Callable
 
 import mongoengine
+from mongoengine import fields as me_fields
 from mongoengine import signals as me_signals
 
-from .base import _id_to_mongo
+from .base import _REFERENCE_FIELDS, _id_to_mongo
 
 log = logging.getLogger(__package__)
 
@@ -97,6 +100,53 @@ def _snapshot_delete_rules(document: Any) -> None:
 
 
 _UNDONE_RULES = (mongoengine.NULLIFY, mongoengine.PULL, mongoengine.CASCADE)
+
+
+def _pull_from_lists(document: Any) -> None:
+    """Pull ``document`` from every list of references to it (a many-to-many link).
+
+    A ``ListField(ReferenceField(...))`` without a ``reverse_delete_rule`` would
+    keep naming the deleted document; it is pulled as ``PULL`` would, from every
+    document class that has such a list, and the documents changed are put back
+    on rollback.  Lists with a delete rule are left to MongoEngine.
+    """
+    document_cls = type(document)
+    for referrer, list_field in _lists_of_references(document_cls):
+        path = list_field.db_field
+        value = list_field.field.to_mongo(document)
+        collection = referrer._get_collection()
+        query = {path: value}
+        stored = list(collection.find(query))
+        if stored:
+            _remember_stored(collection, stored)
+            collection.update_many(query, {"$pull": {path: value}})
+
+
+def _lists_of_references(document_cls: Any) -> list[tuple[Any, Any]]:
+    """``(document class, ListField)`` of every list of references to ``document_cls``
+    that has no delete rule, one per collection and field."""
+    found: list[tuple[Any, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    pending = list(mongoengine.Document.__subclasses__())
+    while pending:
+        referrer = pending.pop()
+        pending.extend(referrer.__subclasses__())
+        if referrer._meta.get("abstract"):
+            continue
+        for list_field in referrer._fields.values():
+            inner = getattr(list_field, "field", None)
+            if not (
+                isinstance(list_field, me_fields.ListField)
+                and isinstance(inner, _REFERENCE_FIELDS)
+                and issubclass(document_cls, inner.document_type)
+                and inner.reverse_delete_rule == mongoengine.DO_NOTHING
+            ):
+                continue
+            key = (referrer._get_collection_name(), list_field.db_field)
+            if key not in seen:
+                seen.add(key)
+                found.append((referrer, list_field))
+    return found
 
 
 def _remember_stored(collection: Any, stored: list[dict[str, Any]]) -> None:

@@ -1,8 +1,8 @@
 """The peewee backend (peewee 3.17+ and 4.x).
 
-Fields are inferred from the model's fields, a ``ForeignKeyField`` becoming a
-:class:`~potion.fields.ToOne` that formats its reference from the foreign-key
-value (no join, no extra query).  Filters, sorting, counting and paging are SQL;
+Fields are inferred from the model's fields; a ``ForeignKeyField`` is a field
+when the resource declares a :class:`~potion.fields.ToOne` over it, which formats
+its reference from the foreign-key value (no join, no extra query).  Filters, sorting, counting and paging are SQL;
 back-references and ``ManyToManyField`` are usable as ``Relation`` routes and as
 ``ToMany`` fields (loaded with one query per relation for a whole page).  Every
 write runs in ``database.atomic()`` with its signals inside, and integrity errors

@@ -437,12 +437,12 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
             self._set_collection(item, key, value)
 
     def _remove(self, item: Any) -> None:
-        for name in list(self.model._meta.manytomany):
-            kind, accessor = self._relation(name)
-            through = accessor.through_model
-            value = getattr(item, accessor.src_fk.rel_field.name)
-            statement = through.delete().where(accessor.src_fk == value)
-            self._run(through, statement.execute)
+        # the links to other items first, in the delete's transaction: the other
+        # side's collections no longer list it, no foreign key refuses the delete
+        for foreign_key in _association_keys(self.model):
+            through = foreign_key.model
+            value = getattr(item, foreign_key.rel_field.name)
+            self._run(through, through.delete().where(foreign_key == value).execute)
         if not self._run(self.model, item.delete_instance, "delete"):
             # deleted by another request first: of concurrent deletes, one removes the row
             raise ItemNotFound(self.resource, id=self.get_id(item))
@@ -531,3 +531,21 @@ def _schema_key(resource: Any, column: Any) -> str:
         if (field.attribute or key) == column.name:
             return key
     return column.name
+
+
+def _association_keys(model: Any) -> list[Any]:
+    """The foreign keys to ``model`` of the through tables of its many-to-many links.
+
+    Every ``ManyToManyField`` that links ``model`` counts, declared on either
+    side, with or without a back-reference (``backref="+"``).
+    """
+    keys = []
+    for foreign_key, referrer in model._meta.backrefs.items():
+        linked = referrer._meta.refs.values()
+        if any(
+            m2m.through_model is referrer
+            for other in linked
+            for m2m in other._meta.manytomany.values()
+        ):
+            keys.append(foreign_key)
+    return keys

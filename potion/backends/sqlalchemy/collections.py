@@ -81,3 +81,36 @@ class QueryToMany(fields.ToMany):
         if isinstance(obj, dict):
             return self.format(obj.get(attribute))
         return self.format(self.manager.collection_items(obj, attribute, self.target))
+
+
+#: ``(association table, [(column of the item's table, column of the association)])``
+AssociationLink = tuple[Any, list[tuple[Any, Any]]]
+
+
+def association_links(mapper: orm.Mapper[Any]) -> list[AssociationLink]:
+    """The association rows that link an item of ``mapper`` and that a delete must remove.
+
+    Every many-to-many relationship of the mapper's registry that reaches the
+    item's table through an association table links it: from either side, the
+    item's own relationships and the other models' (a relationship declared on
+    the other side only, without a backref, included).  The unit of work
+    already deletes the rows of the item's own relationships (unless they are
+    view-only or leave deletes to the database), so those are left to it.
+    """
+    needed: dict[tuple[Any, tuple[Any, ...]], list[tuple[Any, Any]]] = {}
+    handled: set[tuple[Any, tuple[Any, ...]]] = set()
+    for other in mapper.registry.mappers:
+        for prop in other.relationships:
+            if prop.secondary is None:
+                continue
+            sides = []
+            if mapper.isa(prop.parent):
+                sides.append((prop.synchronize_pairs, True))
+            if mapper.isa(prop.mapper):
+                sides.append((prop.secondary_synchronize_pairs or [], False))
+            for pairs, own in sides:
+                key = (prop.secondary, tuple(column for _, column in pairs))
+                needed.setdefault(key, list(pairs))
+                if own and not prop.viewonly and not prop.passive_deletes:
+                    handled.add(key)
+    return [(key[0], pairs) for key, pairs in needed.items() if key not in handled and pairs]

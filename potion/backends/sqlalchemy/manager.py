@@ -18,7 +18,13 @@ from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
 from .. import RelationalManager, StoredAttribute
 from ..sqlerrors import statement_target
-from .collections import QueryToMany, add_child, is_query_only, replace_children
+from .collections import (
+    QueryToMany,
+    add_child,
+    association_links,
+    is_query_only,
+    replace_children,
+)
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
@@ -304,6 +310,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         )
         self._page_statements_by_shape: dict[Any, tuple[Any, Any]] = {}
         self._relation_statements: dict[tuple[str, Any], Any] = {}
+        self._association_links: dict[Any, Any] = {}
 
     # -- sessions and transactions ----------------------------------------------
 
@@ -506,18 +513,25 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
 
         Used when the target's reference is written from its id alone (``RefKey``
         or ``IDKey`` first) and the relation joins two different tables; otherwise
-        the parent and the related objects are loaded.
+        the parent and the related objects are loaded.  Permissions that narrow
+        the parent are conditions of both statements (a parent the identity may
+        not read has no row: 404), those that narrow the children conditions of
+        the join (only the children the identity may read are counted and listed).
         """
         self._ensure_plan()
-        if self.narrow() or target_resource.manager.narrow(deny=False):
-            # permissions narrow the parent or the children: read the parent, then
-            # count and list the children the identity may read
-            return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
-        statements = self._relation_statements.get((attribute, target_resource), False)
-        if statements is False:
-            statements = self._relation_statements[(attribute, target_resource)] = (
-                self._relation_page_statements(attribute, target_resource)
+        parent_where = self.narrow()
+        children_where = target_resource.manager.narrow(deny=False)
+        if parent_where or children_where:
+            # built per request: the conditions depend on the identity
+            statements = self._relation_page_statements(
+                attribute, target_resource, parent_where, children_where
             )
+        else:
+            statements = self._relation_statements.get((attribute, target_resource), False)
+            if statements is False:
+                statements = self._relation_statements[(attribute, target_resource)] = (
+                    self._relation_page_statements(attribute, target_resource)
+                )
         if statements is None:
             return super().relation_page_for_output(id, attribute, target_resource, page, per_page)
         count, select = statements
@@ -544,8 +558,18 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
                 reader.close()
         return Pagination(rows, page, per_page, int(total))
 
-    def _relation_page_statements(self, attribute: str, target_resource: Any) -> Any:
-        """``(count, page)`` statements of a relation by the parent's id, or None."""
+    def _relation_page_statements(
+        self,
+        attribute: str,
+        target_resource: Any,
+        parent_where: Any = (),
+        children_where: Any = (),
+    ) -> Any:
+        """``(count, page)`` statements of a relation by the parent's id, or None.
+
+        ``parent_where`` and ``children_where`` are conditions (the permission
+        narrowing) on the parent and on the related items.
+        """
         target = target_resource.manager
         prop = self.mapper.relationships.get(attribute)
         converters = target_resource.meta.get("key_converters") or ()
@@ -559,14 +583,17 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             return None
         target._ensure_plan()
         relationship = getattr(self.model, attribute)
-        parent = self._id_instrumented == sa.bindparam("potion_id")
+        children = target._where(children_where)
+        if children:  # a condition of the join: a parent without such children has a row
+            relationship = relationship.and_(*children)
+        parent = [self._id_instrumented == sa.bindparam("potion_id"), *self._where(parent_where)]
         criteria = [*self._criteria, *target._criteria]
         # No row when the parent does not exist; otherwise its number of targets.
         count = (
             sa.select(sa.func.count(target._id_instrumented))
             .select_from(self.model)
             .outerjoin(relationship)
-            .where(parent)
+            .where(*parent)
             .group_by(self._id_instrumented)
             .options(*criteria)
         )
@@ -575,7 +602,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             sa.select(target._id_instrumented)
             .select_from(self.model)
             .join(relationship)
-            .where(parent)
+            .where(*parent)
             .order_by(*order)
             .options(*criteria)
         )
@@ -677,6 +704,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         counted: list[int] = []
         token = _deleted_rows.set(({table.name for table in self.mapper.tables}, counted))
         try:
+            self._unlink(state)
             session.delete(item)
             session.flush()
         except _GONE:
@@ -685,6 +713,23 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             _deleted_rows.reset(token)
         if counted and not any(count > 0 for count in counted):
             raise ItemNotFound(self.resource, id=self._identity(state))
+
+    def _unlink(self, state: Any) -> None:
+        """Delete the association rows linking the item to others (many-to-many).
+
+        In the delete's transaction, before the item's row: the other side's
+        collections no longer list it, and no foreign key refuses the delete.
+        """
+        mapper = state.mapper
+        links = self._association_links.get(mapper)
+        if links is None:
+            links = self._association_links[mapper] = association_links(mapper)
+        for table, pairs in links:
+            values = [
+                state.attrs[mapper.get_property_by_column(column).key].value for column, _ in pairs
+            ]
+            criteria = [link == value for (_, link), value in zip(pairs, values, strict=True)]
+            self.session.execute(sa.delete(table).where(*criteria))
 
     def _add_to_relation(
         self, item: Any, attribute: str, target_resource: Any, target_item: Any

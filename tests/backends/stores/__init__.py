@@ -55,8 +55,8 @@ def collect_unsupported(*resources: Any) -> dict[str, str]:
 def register_model_resources(
     api: Api, manager_class: Any, models: dict[str, Any]
 ) -> dict[str, Any]:
-    """The contract's three resources over one backend's ``author``, ``book`` and
-    ``shelf`` models, registered on ``api``; the field types are inferred."""
+    """The contract's resources over one backend's ``author``, ``book``, ``shelf``
+    and ``genre`` models, registered on ``api``; the field types are inferred."""
 
     class AuthorResource(ModelResource):
         class Meta:
@@ -85,7 +85,22 @@ def register_model_resources(
         class Schema:
             books = fields.ToMany("book")
 
-    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
+    class GenreResource(ModelResource):
+        class Meta:
+            name = "genre"
+            model = models["genre"]
+            manager = manager_class
+
+        class Schema:
+            # a primary key is never an inferred field: the resource declares it
+            code = fields.String(io="rc", min_length=1, max_length=20)
+
+    resources = {
+        "author": AuthorResource,
+        "book": BookResource,
+        "shelf": ShelfResource,
+        "genre": GenreResource,
+    }
     for resource in resources.values():
         api.add_resource(resource)
     resources.update(register_guarded_resources(api, resources))

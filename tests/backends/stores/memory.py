@@ -9,7 +9,17 @@ from potion.backends.memory import MemoryManager
 
 from . import Store, collect_unsupported, new_app, register_guarded_resources
 
-_PLAIN = ("first_name", "last_name", "title", "year", "rating", "available", "published", "name")
+_PLAIN = (
+    "first_name",
+    "last_name",
+    "title",
+    "year",
+    "rating",
+    "available",
+    "published",
+    "name",
+    "code",
+)
 
 
 def build(database: Any, tmp_path: Any) -> Store:
@@ -50,7 +60,23 @@ def build(database: Any, tmp_path: Any) -> Store:
             name = fields.String(max_length=60)
             books = fields.ToMany("book")
 
-    resources = {"author": AuthorResource, "book": BookResource, "shelf": ShelfResource}
+    class GenreResource(ModelResource):
+        class Meta:
+            name = "genre"
+            manager = MemoryManager
+            id_attribute = "code"
+            id_field_class = fields.String
+
+        class Schema:
+            code = fields.String(io="rc", min_length=1, max_length=20)
+            name = fields.String(max_length=60)
+
+    resources = {
+        "author": AuthorResource,
+        "book": BookResource,
+        "shelf": ShelfResource,
+        "genre": GenreResource,
+    }
     for resource in resources.values():
         api.add_resource(resource)
     resources.update(register_guarded_resources(api, resources))
@@ -59,7 +85,8 @@ def build(database: Any, tmp_path: Any) -> Store:
         rows = []
         for item in resources[name].manager.items.values():
             row = {key: item.get(key) for key in _PLAIN if key in item}
-            row["id"] = item["id"]
+            if "id" in item:
+                row["id"] = item["id"]
             if "author" in item:
                 row["author_id"] = item["author"]["id"]
             if name in ("shelf", "gshelf"):

@@ -12,7 +12,17 @@ from tests.mongo_env import fresh_database
 
 from . import Store, collect_unsupported, new_app, register_model_resources
 
-_PLAIN = ("first_name", "last_name", "title", "year", "rating", "available", "published", "name")
+_PLAIN = (
+    "first_name",
+    "last_name",
+    "title",
+    "year",
+    "rating",
+    "available",
+    "published",
+    "name",
+    "code",
+)
 
 
 class ContractAuthor(me.Document):
@@ -40,6 +50,20 @@ class ContractShelf(me.Document):
     books = me.ListField(me.ReferenceField(ContractBook))
 
 
+class ContractGenre(me.Document):
+    meta = {"collection": "contract_genre"}
+    code = me.StringField(primary_key=True, min_length=1, max_length=20)
+    name = me.StringField(required=True, max_length=60)
+
+
+MODELS = {
+    "author": ContractAuthor,
+    "book": ContractBook,
+    "shelf": ContractShelf,
+    "genre": ContractGenre,
+}
+
+
 def build(database: Any, tmp_path: Any) -> Store:
     connection = fresh_database()
     db = connection.__enter__()
@@ -49,18 +73,19 @@ def build(database: Any, tmp_path: Any) -> Store:
     resources = register_model_resources(
         api,
         MongoEngineManager,
-        {"author": ContractAuthor, "book": ContractBook, "shelf": ContractShelf},
+        MODELS,
     )
-    for model in (ContractAuthor, ContractBook, ContractShelf):
+    for model in MODELS.values():
         model.ensure_indexes()
-
-    models = {"author": ContractAuthor, "book": ContractBook, "shelf": ContractShelf}
 
     def read_rows(name: str) -> list[dict[str, Any]]:
         rows = []
-        for document in db[models[name]._get_collection_name()].find().sort("_id", 1):
-            row = {key: document.get(key) for key in _PLAIN if key in models[name]._fields}
-            row["id"] = str(document["_id"])
+        for document in db[MODELS[name]._get_collection_name()].find().sort("_id", 1):
+            row = {key: document.get(key) for key in _PLAIN if key in MODELS[name]._fields}
+            if name == "genre":
+                row["code"] = document["_id"]
+            else:
+                row["id"] = str(document["_id"])
             if "author" in document:
                 row["author_id"] = str(document["author"])
             if name == "shelf":

@@ -55,18 +55,25 @@ def build(database: str, tmp_path: Any) -> Store:
         class Meta:
             table_name = "contract_shelf"
 
+    class Genre(Base):
+        code = peewee.CharField(max_length=20, primary_key=True)
+        name = peewee.CharField(max_length=60)
+
+        class Meta:
+            table_name = "contract_genre"
+
     ShelfBook = Shelf.books.get_through_model()
     ShelfBook._meta.set_table_name("contract_shelf_book")
 
     api = Api(app)
     resources = register_model_resources(
-        api, PeeweeManager, {"author": Author, "book": Book, "shelf": Shelf}
+        api, PeeweeManager, {"author": Author, "book": Book, "shelf": Shelf, "genre": Genre}
     )
 
-    tables = [Author, Book, Shelf, ShelfBook]
+    tables = [Author, Book, Shelf, ShelfBook, Genre]
     db.drop_tables(tables, safe=True)
     db.create_tables(tables)
-    models = {"author": Author, "book": Book, "shelf": Shelf}
+    models = {"author": Author, "book": Book, "shelf": Shelf, "genre": Genre}
 
     def read_rows(name: str) -> list[dict[str, Any]]:
         model = models[name]

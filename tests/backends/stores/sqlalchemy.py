@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 
 from potion import Api
-from potion.backends.sqlalchemy import SQLAlchemyManager
+from potion.backends.sqlalchemy import SQLAlchemyManager, sqlite_foreign_keys
 from tests.databases import sqlalchemy_url
 
 from . import Store, collect_unsupported, new_app, register_model_resources
@@ -49,23 +49,29 @@ def build(database: str, tmp_path: Any) -> Store:
         name = db.Column(db.String(60), nullable=False)
         books = db.relationship(Book, secondary=shelf_book, order_by=Book.id)
 
+    class Genre(db.Model):
+        __tablename__ = "contract_genre"
+        code = db.Column(db.String(20), primary_key=True)
+        name = db.Column(db.String(60), nullable=False)
+
     api = Api(app)
     resources = register_model_resources(
-        api, SQLAlchemyManager, {"author": Author, "book": Book, "shelf": Shelf}
+        api, SQLAlchemyManager, {"author": Author, "book": Book, "shelf": Shelf, "genre": Genre}
     )
 
     with app.app_context():
+        sqlite_foreign_keys(db.engine)  # as docs/backends/sqlalchemy.md says
         db.drop_all()
         db.create_all()
 
-    models = {"author": Author, "book": Book, "shelf": Shelf}
+    models = {"author": Author, "book": Book, "shelf": Shelf, "genre": Genre}
 
     def read_rows(name: str) -> list[dict[str, Any]]:
         with db.engine.connect() as connection:
             table = models[name].__table__
+            order = table.primary_key.columns.values()
             rows = [
-                dict(row._mapping)
-                for row in connection.execute(sa.select(table).order_by(table.c.id))
+                dict(row._mapping) for row in connection.execute(sa.select(table).order_by(*order))
             ]
             if name == "shelf":
                 links = connection.execute(sa.select(shelf_book)).all()
