@@ -164,10 +164,12 @@ def _reference_messages(resource: Any, strict: bool) -> Iterator[Message]:
     for where, field in _reference_fields(resource):
         if field.resource is None:
             continue  # not bound to a resource: resolved only where it is used
+        value = field._reference.value
+        if not strict and isinstance(value, str) and "." in value:
+            continue  # 'module.Class': imported once every module is (no import cycle now)
         try:
             _ = field.target
         except (RuntimeError, ImportError, AttributeError, TypeError) as exc:
-            value = field._reference.value
             if not strict and _may_be_added(value):
                 continue
             yield _unresolved(resource, api, where, field, value, exc)
@@ -217,7 +219,7 @@ def _references_in(field: Any, seen: set[int]) -> Iterator[Any]:
 def _may_be_added(value: Any) -> bool:
     """Whether a reference that does not resolve yet may once its target is added."""
     if isinstance(value, str):
-        return "." in value or value in _possible_names()
+        return value in _possible_names()
     if isinstance(value, type):
         return any(r.meta.get("model") is value for r in _resource_classes())
     return False

@@ -120,6 +120,17 @@ def test_a_reference_to_a_resource_never_added_is_refused_before_the_first_reque
             sqla.app.test_client().get("/book")
 
 
+def test_a_dotted_reference_is_imported_only_once_resources_are_added(sqla):
+    api = Api(sqla.app)
+    api.add_resource(resource(sqla.Book, schema={"author": fields.ToOne("nowhere.Author")}))
+    [message] = run_checks(api)
+    assert str(message) == (
+        "potion.E101: BookResource.Schema.author: fields.ToOne('nowhere.Author') cannot be "
+        "resolved: No module named 'nowhere' (fix: write 'package.module.ResourceClass' of an "
+        "importable module, or the resource's name)"
+    )
+
+
 def test_a_reference_by_model_needs_a_resource_of_that_model(sqla):
     books = resource(sqla.Book, schema={"author": fields.ToOne(sqla.Author)})
     error = refusal(Api(sqla.app), books)
