@@ -254,6 +254,16 @@ class Manager(NarrowingMixin):
         guarded = declared is not None or self.guard_by_default
         self.permissions = Permissions(resource, declared, guarded)
 
+    def declare_permissions(self, rules: Any) -> None:
+        """Check ``rules`` from now on, as if the resource declared them as
+        ``Meta.permissions`` (before it is added to its Api).
+
+        The project wrapper gives ``POTION_DEFAULT_PERMISSIONS`` so to the
+        resources that declare none.
+        """
+        self.resource.meta.permissions = dict(rules)
+        self._init_permissions(self.resource, self.resource.meta)
+
     def key_converters_by_type(self) -> dict[str, Any]:
         by_type: dict[str, Any] = {}
         for converter in self._bound_key_converters:

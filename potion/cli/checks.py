@@ -16,6 +16,8 @@ checks of :mod:`potion.checks` (``potion.E101`` ...) run when the Api is built;
                           start with ``/``
 ``project.E005``          ``POTION_ADMIN`` is on but ``POTION_AUTH`` is off (the admin
                           lets in the staff of contrib.auth)
+``project.E006``          ``POTION_DEFAULT_PERMISSIONS`` is not a dict of action →
+                          need string (or list of them)
 ``project.W001``          ``POTION_ADMIN`` is on but potion.contrib.admin is not
                           available
 ``deploy.E001``           ``DEBUG`` is on
@@ -29,7 +31,7 @@ checks of :mod:`potion.checks` (``potion.E101`` ...) run when the Api is built;
 from __future__ import annotations
 
 import importlib.util
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import sqlalchemy as sa
 
@@ -107,6 +109,16 @@ def settings_messages(project: Project, warnings: bool = False) -> list[Message]
                 "set POTION_AUTH = True, or POTION_ADMIN = False",
             )
         )
+    problem = _permission_rules_problem(project.setting("POTION_DEFAULT_PERMISSIONS"))
+    if problem:
+        found.append(
+            _error(
+                "project.E006",
+                f"POTION_DEFAULT_PERMISSIONS {problem}",
+                'write it as Meta.permissions is written, e.g. {"read": "everyone", '
+                '"create": "staff", "update": "staff", "delete": "staff"}, or None',
+            )
+        )
     if warnings and project.setting("POTION_ADMIN") and not _importable("potion.contrib.admin"):
         found.append(
             _warning(
@@ -116,6 +128,21 @@ def settings_messages(project: Project, warnings: bool = False) -> list[Message]
             )
         )
     return found
+
+
+def _permission_rules_problem(rules: Any) -> str | None:
+    """What is wrong with ``rules`` as ``Meta.permissions``, or None."""
+    if rules is None:
+        return None
+    if not isinstance(rules, Mapping):
+        return f"is a {type(rules).__name__}, not a dict of action to need strings"
+    for action, needs in rules.items():
+        if not isinstance(action, str):
+            return f"has the action {action!r}, which is not a string"
+        values = [needs] if isinstance(needs, str) else needs
+        if not isinstance(values, (list, tuple)) or not all(isinstance(n, str) for n in values):
+            return f"gives {action!r} {needs!r}: a need string or a list of them is expected"
+    return None
 
 
 def _importable(name: str) -> bool:
