@@ -422,6 +422,7 @@ class Project:
             if default_permissions is not None:
                 _default_permissions(resource, default_permissions)
             api.add_resource(resource)
+        api.check()  # every resource is added: references by name must resolve now
         if self.setting("POTION_ADMIN"):
             self.admin = _install_admin(app, api, self.auth)
         proxies = int(self.setting("POTION_PROXIES") or 0)

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from potion import ModelResource, Relation, fields
+from potion import Api, ModelResource, Relation, fields
 
 from . import sqla_env
 
@@ -577,6 +577,10 @@ def test_a_reference_to_a_model_without_a_resource_says_so(sqla):
         class Schema:
             kennel = fields.ToOne(Kennel, nullable=True)
 
-    sqla.api.add_resource(DogResource)
+    # no resource class of Kennel exists: refused at start-up (potion.E101)
+    with pytest.raises(RuntimeError, match="no resource of the Api has Meta.model = Kennel"):
+        sqla.api.add_resource(DogResource)
+    unbound = Api()  # unchecked until bound: the reference fails when resolved
+    unbound.add_resource(DogResource)
     with pytest.raises(RuntimeError, match="No resource has Meta.model = Kennel"):
         DogResource.schema.fields["kennel"].target

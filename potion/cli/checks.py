@@ -4,7 +4,7 @@ Each check has a stable id.  ``project.E...`` checks run whenever the project
 builds its app: an error makes it refuse to start
 (:class:`~potion.project.ImproperlyConfigured`).  ``deploy.E...`` and
 ``deploy.W...`` checks run with ``manage.py check --deploy``.  The resource
-checks of :mod:`potion.checks` (``potion.E001`` ...) run when the Api is built;
+checks of :mod:`potion.checks` (``potion.E101`` ...) run when the Api is built;
 ``manage.py check`` lists them all.
 
 ========================  ==========================================================
@@ -31,10 +31,11 @@ checks of :mod:`potion.checks` (``potion.E001`` ...) run when the Api is built;
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import sqlalchemy as sa
+
+from ..checks import ERROR, WARNING, Message, _error, _warning
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -49,40 +50,12 @@ __all__ = [
     "raise_on_errors",
 ]
 
-ERROR = "error"
-WARNING = "warning"
-
 #: ``startproject`` writes a secret key with this prefix: fine on a laptop, refused
 #: by ``check --deploy`` (the key is in the repository).
 INSECURE_KEY_PREFIX = "potion-insecure-"
 
 #: The shortest secret key ``check --deploy`` accepts.
 MIN_SECRET_KEY_LENGTH = 32
-
-
-@dataclass(frozen=True)
-class Message:
-    """One finding of a project check: its id, level, what is wrong and how to fix it."""
-
-    id: str
-    level: str
-    text: str
-    hint: str
-
-    @property
-    def is_error(self) -> bool:
-        return self.level == ERROR
-
-    def __str__(self) -> str:
-        return f"{self.id}: {self.text} (fix: {self.hint})"
-
-
-def _error(id: str, text: str, hint: str) -> Message:
-    return Message(id, ERROR, text, hint)
-
-
-def _warning(id: str, text: str, hint: str) -> Message:
-    return Message(id, WARNING, text, hint)
 
 
 def raise_on_errors(messages: Iterable[Any]) -> None:
