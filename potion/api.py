@@ -11,6 +11,7 @@ from flask.globals import request_ctx
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
+from . import checks
 from .backends import manager_for_model
 from .encoding import PotionJSONProvider, json_response
 from .exceptions import InternalError, PotionException
@@ -50,6 +51,11 @@ class Api:
         *,
         identity_source: Callable[[], Any] | None = None,
     ) -> None:
+        if isinstance(decorators, str):
+            raise TypeError(
+                f"Api(app, {decorators!r}): the second argument is decorators (Flask-Potion's "
+                f"order is app, decorators, prefix); write Api(app, prefix={decorators!r})"
+            )
         if prefix and not prefix.startswith("/"):
             raise ValueError("The Api prefix must start with '/'")
         self.app: Flask | None = None
@@ -66,6 +72,8 @@ class Api:
         self._options_paths: set[tuple[Flask, str]] = set()
         self._endpoint_prefix = ""
         self._schema_document: dict[str, Any] | None = None
+        self._checked = False  # the checks that wait for every resource have passed
+        self._reported: set[Any] = set()  # check warnings already sent
         self._add_rule("/schema", "schema", self._schema_view, "GET", True)
         if app is not None:
             self.init_app(app)
@@ -107,6 +115,14 @@ class Api:
         self.app = app
         for key, value in DEFAULTS.items():
             app.config.setdefault(key, value)
+        try:
+            self._enforce(
+                [m for r in self.resources.values() for m in checks.resource_messages(r, False)]
+            )
+        except checks.ConfigurationError:
+            self.app = None
+            raise
+        app.before_request(self._check_resolved)
         if setting(app, "POTION_JSON_PROVIDER") and type(app.json) is DefaultJSONProvider:
             app.json = PotionJSONProvider(app)
         apis = app.extensions.setdefault("potion", [])
@@ -122,6 +138,30 @@ class Api:
         apis.append(self)
         for entry in self._rules:
             self._register(app, *entry)
+
+    def check(self) -> list[Any]:
+        """Run every start-up check now (:mod:`potion.checks`), once all resources
+        are added: references must resolve.
+
+        Raises :class:`~potion.checks.ConfigurationError` listing the errors; warns
+        of the warnings not reported yet; returns the findings.  The Api runs it
+        before the first request; a project runs it when it builds its app.
+        """
+        found = checks.run_checks(self)
+        self._enforce(found)
+        self._checked = True
+        return found
+
+    def _enforce(self, messages: list[Any]) -> None:
+        new = [m for m in checks.unsilenced(messages, self.app) if m not in self._reported]
+        checks.raise_or_warn(new)
+        self._reported.update(new)
+
+    def _check_resolved(self) -> None:
+        """Before the first request: every reference must resolve (the resources
+        are all added by now); a misconfigured Api raises, as at start-up."""
+        if not self._checked:
+            self.check()
 
     def _add_rule(
         self, rule: str, endpoint: str, view: Callable[..., Any], method: str, schema_route: bool
@@ -165,7 +205,11 @@ class Api:
             return
         if resource.api is not None:
             raise RuntimeError(
-                f"Resource {resource.__name__} is already registered with another Api"
+                f"Resource {resource.__name__} is already registered with another Api: a "
+                "resource class belongs to one Api. To serve it from several apps, declare "
+                "one module-level Api and call api.init_app(app) in each app; to serve it "
+                f"from two Apis of one app, register a subclass (class V2{resource.__name__}"
+                f"({resource.__name__}): ...) on the second one"
             )
         if issubclass(resource, ModelResource) and resource.manager is None:
             model = resource.meta.get("model")
@@ -196,8 +240,15 @@ class Api:
         resource._schema_document = None
         self.resources[name] = resource
         self._schema_document = None
-
-        self._check_permissions(resource)
+        self._checked = False
+        try:
+            self._check_permissions(resource)
+            if self.app is not None:
+                self._enforce(checks.resource_messages(resource, strict=False))
+        except checks.ConfigurationError:
+            del self.resources[name]
+            resource.api = resource.route_prefix = None
+            raise
 
         decorators = resource.meta.get("route_decorators") or {}
         for rel, route in resource.routes.items():
@@ -218,20 +269,23 @@ class Api:
         """Refuse, at start-up, routes whose action has no rule and rules that
         inherit in a cycle (checked again as each resource joins)."""
         permissions = getattr(resource.manager, "permissions", None)
-        for route in resource.routes.values():
-            action = getattr(route, "action", None)
-            if action is None:
-                continue
-            if permissions is None:
-                raise RuntimeError(
-                    f"{resource.__name__}: route {route.rel!r} declares action {action!r}, "
-                    "but the resource has no manager, so no permissions"
-                )
-            permissions.rule(action)  # raises for an action without a rule
-        for registered in self.resources.values():
-            registered_permissions = getattr(registered.manager, "permissions", None)
-            if registered_permissions is not None:
-                registered_permissions.check_inheritance()
+        try:
+            for route in resource.routes.values():
+                action = getattr(route, "action", None)
+                if action is None:
+                    continue
+                if permissions is None:
+                    raise RuntimeError(
+                        f"{resource.__name__}: route {route.rel!r} declares action "
+                        f"{action!r}, but the resource has no manager, so no permissions"
+                    )
+                permissions.rule(action)  # raises for an action without a rule
+            for registered in self.resources.values():
+                registered_permissions = getattr(registered.manager, "permissions", None)
+                if registered_permissions is not None:
+                    registered_permissions.check_inheritance()
+        except RuntimeError as error:
+            raise checks.ConfigurationError([checks.permission_message(resource, error)]) from error
 
     # -- the root schema ---------------------------------------------------------
 
@@ -286,6 +340,8 @@ def _handle_error(error: Exception) -> Any:
     is classified by the backends the Api serves: an outage is a 503, logged with
     its cause.
     """
+    if isinstance(error, checks.ConfigurationError):
+        raise error  # not an answer: the Api is misconfigured (logged, or raised in tests)
     apis = current_app.extensions.get("potion", [])
     if not isinstance(error, PotionException):
         if not any(api.owns_request() for api in apis):

@@ -10,6 +10,7 @@ from typing import Any
 
 from werkzeug.http import HTTP_STATUS_CODES
 
+from . import error_detail
 from .encoding import shown
 
 __all__ = [
@@ -62,14 +63,24 @@ class ItemNotFound(PotionException):
     status_code = 404
 
     def __init__(self, resource: Any, where: Any = None, id: Any = None) -> None:
+        """``resource`` is the resource class, or its name (``ItemNotFound("book", id=1)``)."""
         super().__init__()
         self.resource = resource
         self.where = where
         self.id = id
 
+    @property
+    def resource_name(self) -> str | None:
+        """The name of the resource (``$type`` in the body)."""
+        resource = self.resource
+        if resource is None or isinstance(resource, str):
+            return resource
+        meta = getattr(resource, "meta", None)
+        return meta.name if meta is not None else str(resource)
+
     def as_dict(self) -> dict[str, Any]:
         body = super().as_dict()
-        name = self.resource.meta.name if self.resource is not None else None
+        name = self.resource_name
         if self.id is not None:
             body["item"] = {"$type": name, "$id": self.id}
         else:
@@ -134,9 +145,11 @@ class ValidationError(PotionException):
     def as_dict(self) -> dict[str, Any]:
         """The body; each error's ``path`` is a tuple (a JSON array on the wire)."""
         body = super().as_dict()
+        errors = self.errors
+        if error_detail.enabled():
+            errors = error_detail.add_messages(errors)
         body["errors"] = [
-            dict(error, path=tuple(error["path"])) if "path" in error else error
-            for error in self.errors
+            dict(error, path=tuple(error["path"])) if "path" in error else error for error in errors
         ]
         return body
 
@@ -176,6 +189,8 @@ class BackendConflict(PotionException):
         body = super().as_dict()
         if self.errors:
             body["errors"] = self.errors
+            if error_detail.enabled():
+                body["errors"] = error_detail.add_messages(self.errors)
         if self.debug_info:
             from flask import current_app
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterable, NamedTuple
 
-from . import fields
+from . import error_detail, fields
 from .encoding import loads
 from .exceptions import InvalidJSON, ValidationError
 from .validation import Validator
@@ -616,11 +616,19 @@ def parse_where(raw: Any, filters: dict[str, dict[str, BaseFilter]]) -> tuple[Co
         return ()
     where = _load_parameter(raw, "where")
     if not isinstance(where, dict):
-        raise ValidationError([{"path": ["where"], "validationOf": {"type": "object"}}])
+        raise ValidationError([_entry(["where"], {"type": "object"}, "where must be an object")])
     unknown = [key for key in where if key not in filters]
     if unknown:
+        names = ", ".join(repr(k) for k in sorted(unknown))
+        filterable = ", ".join(sorted(filters))
         raise ValidationError(
-            [{"path": ["where"], "validationOf": {"additionalProperties": False}}],
+            [
+                _entry(
+                    ["where"],
+                    {"additionalProperties": False},
+                    f"cannot filter on {names}; filterable: {filterable or 'none'}",
+                )
+            ],
             message=f"Cannot filter on {', '.join(sorted(unknown))}",
         )
     conditions = []
@@ -636,19 +644,27 @@ def _parse_condition(key: str, value: Any, field_filters: dict[str, BaseFilter])
             filter_ = field_filters[op_key[1:]]
             if filter_.validate(operand):
                 return Condition(key, filter_, filter_.convert(operand))
-            _invalid_condition(key, field_filters)
+            _invalid_condition(key, value, field_filters)
     equal = field_filters.get("eq")
     if equal is not None and equal.validate(value):
         return Condition(key, equal, equal.convert(value))
-    _invalid_condition(key, field_filters)
+    _invalid_condition(key, value, field_filters)
     raise AssertionError("unreachable")
 
 
-def _invalid_condition(key: str, field_filters: dict[str, BaseFilter]) -> None:
-    raise ValidationError(
-        [{"path": ["where", key], "validationOf": {"anyOf": _condition_schemas(field_filters)}}],
-        message=f"Invalid condition on {key!r}",
-    )
+def _invalid_condition(key: str, value: Any, field_filters: dict[str, BaseFilter]) -> None:
+    entry = {"path": ["where", key], "validationOf": {"anyOf": _condition_schemas(field_filters)}}
+    if error_detail.enabled():
+        entry["message"] = error_detail.condition_message(key, value, field_filters)
+    raise ValidationError([entry], message=f"Invalid condition on {key!r}")
+
+
+def _entry(path: list[Any], rule: dict[str, Any], message: str) -> dict[str, Any]:
+    """An error entry; with its plain-word ``message`` when ``POTION_ERROR_DETAIL`` is on."""
+    entry: dict[str, Any] = {"path": path, "validationOf": rule}
+    if error_detail.enabled():
+        entry["message"] = message
+    return entry
 
 
 def _condition_schemas(field_filters: dict[str, BaseFilter]) -> list[dict[str, Any]]:
@@ -664,16 +680,32 @@ def parse_sort(raw: Any, sortable: dict[str, Raw]) -> tuple[Sort, ...]:
         return ()
     sort = _load_parameter(raw, "sort")
     if not isinstance(sort, dict):
-        raise ValidationError([{"path": ["sort"], "validationOf": {"type": "object"}}])
+        raise ValidationError(
+            [_entry(["sort"], {"type": "object"}, 'sort must be an object: {"field": false}')]
+        )
     result = []
     for key, reverse in sort.items():
         if key not in sortable:
             raise ValidationError(
-                [{"path": ["sort"], "validationOf": {"additionalProperties": False}}],
+                [
+                    _entry(
+                        ["sort"],
+                        {"additionalProperties": False},
+                        error_detail.sort_message(key, sortable),
+                    )
+                ],
                 message=f"Cannot sort by {key!r}",
             )
         if not isinstance(reverse, bool):
-            raise ValidationError([{"path": ["sort", key], "validationOf": {"type": "boolean"}}])
+            raise ValidationError(
+                [
+                    _entry(
+                        ["sort", key],
+                        {"type": "boolean"},
+                        f"sort by {key!r} takes true (descending) or false (ascending)",
+                    )
+                ]
+            )
         field = sortable[key]
         result.append(Sort(field, field.attribute or key, reverse, key))
     return tuple(result)

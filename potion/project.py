@@ -80,6 +80,11 @@ DEFAULTS: dict[str, Any] = {
     # Mount potion.contrib.admin, the HTML admin, at POTION_ADMIN_URL.
     "POTION_ADMIN": True,
     "POTION_ADMIN_URL": "/admin",
+    # The permission rules of the apps' model resources that declare no Meta.permissions
+    # (a dict as Meta.permissions); None leaves those resources unchecked, open to anyone.
+    # New projects set {"read": "everyone", "create": "staff", "update": "staff",
+    # "delete": "staff"}.
+    "POTION_DEFAULT_PERMISSIONS": None,
     # The folder of the project's alembic migrations (<project root>/migrations when None).
     "POTION_MIGRATIONS": None,
     # runserver and wsgi.py refuse to serve a database behind the migrations.
@@ -412,8 +417,12 @@ class Project:
             )
             self.auth.init_app(app)
         api.init_app(app)
+        default_permissions = self.setting("POTION_DEFAULT_PERMISSIONS")
         for resource in self._resources():
+            if default_permissions is not None:
+                _default_permissions(resource, default_permissions)
             api.add_resource(resource)
+        api.check()  # every resource is added: references by name must resolve now
         if self.setting("POTION_ADMIN"):
             self.admin = _install_admin(app, api, self.auth)
         proxies = int(self.setting("POTION_PROXIES") or 0)
@@ -476,6 +485,19 @@ class Project:
 
     def __repr__(self) -> str:
         return f"<Project {self.name!r} (Potion {__version__})>"
+
+
+def _default_permissions(resource: Any, rules: Mapping[str, Any]) -> None:
+    """Give ``rules`` to a model resource of the apps that declares no ``Meta.permissions``."""
+    from .permissions import declares_permissions
+    from .resource import ModelResource
+
+    if not issubclass(resource, ModelResource) or declares_permissions(resource):
+        return
+    if resource.manager is not None:
+        resource.manager.declare_permissions(rules)
+    else:  # its manager is made when it is added, from its Meta
+        resource.meta.permissions = dict(rules)
 
 
 def _admin_module() -> ModuleType | None:

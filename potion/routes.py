@@ -638,7 +638,7 @@ class _Reference(Schema):
         try:
             return field.convert(value, validate=False)
         except ItemNotFound as exc:
-            raise InvalidReference([], value, exc.resource.meta.name) from None
+            raise InvalidReference([], value, exc.resource_name or "item") from None
 
     def format(self, value: Any) -> Any:
         return self.relation.target_field.format(value)

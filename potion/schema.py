@@ -247,7 +247,10 @@ class FieldSet(Schema, ResourceBound):
     def validator(self, kind: str) -> Validator:
         validator = self._validators.get(kind)
         if validator is None:
-            validator = Validator(getattr(self, kind))
+            resource = self.resource
+            # the resource's item schema names its items in messages ("of book")
+            subject = resource.meta.name if getattr(resource, "schema", None) is self else None
+            validator = Validator(getattr(self, kind), subject=subject)
             self._validators[kind] = validator
         return validator
 
@@ -332,7 +335,7 @@ class FieldSet(Schema, ResourceBound):
             try:
                 result[attribute] = self.convert_value(field, value)
             except ItemNotFound as exc:
-                raise InvalidReference([key], value, exc.resource.meta.name) from None
+                raise InvalidReference([key], value, exc.resource_name or "item") from None
             except ValidationError as exc:
                 for error in exc.errors:
                     error["path"] = [key, *error.get("path", [])]

@@ -15,6 +15,11 @@ DEFAULTS: dict[str, Any] = {
     "POTION_MAX_CONTENT_LENGTH": 1024 * 1024,
     # Replace Flask's default JSON provider with Potion's orjson-based one.
     "POTION_JSON_PROVIDER": True,
+    # Add to each entry of an error's ``errors`` a ``message`` in plain words (off:
+    # Flask-Potion's exact bodies).
+    "POTION_ERROR_DETAIL": False,
+    # Ids of start-up checks (``potion.W101`` ...) not to run; see potion.checks.
+    "POTION_SILENCED_CHECKS": (),
 }
 
 

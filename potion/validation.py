@@ -17,6 +17,7 @@ import jsonschema
 from fastjsonschema.draft04 import CodeGeneratorDraft04
 from flask import current_app, has_app_context
 
+from . import error_detail
 from .exceptions import ValidationError
 
 DRAFT4 = "http://json-schema.org/draft-04/schema#"
@@ -63,10 +64,12 @@ _FORMAT_CHECKER = _format_checker()
 class Validator:
     """Validates instances against one JSON Schema (draft 4) with formats."""
 
-    __slots__ = ("schema", "_check", "_collector")
+    __slots__ = ("schema", "subject", "_check", "_collector")
 
-    def __init__(self, schema: Any) -> None:
+    def __init__(self, schema: Any, subject: str | None = None) -> None:
         self.schema = schema
+        #: What an instance is (``"book"``), for plain-word messages.
+        self.subject = subject
         definition = dict(schema) if isinstance(schema, dict) else schema
         if isinstance(definition, dict):
             definition.setdefault("$schema", DRAFT4)
@@ -89,12 +92,21 @@ class Validator:
         except fastjsonschema.JsonSchemaException as exc:
             raise ValidationError(self.errors(instance, exc)) from None
 
-    def errors(self, instance: Any, fast_error: Any = None) -> list[dict[str, Any]]:
-        """All errors of ``instance`` in Potion's wire format."""
+    def errors(
+        self, instance: Any, fast_error: Any = None, subject: str | None = None
+    ) -> list[dict[str, Any]]:
+        """All errors of ``instance`` in Potion's wire format.
+
+        Each entry has a ``message`` when ``POTION_ERROR_DETAIL`` is on (in plain
+        words, naming ``subject`` or the validator's own for a problem at the top),
+        else in debug mode (the JSON Schema library's words).
+        """
         if self._collector is None:
             self._collector = jsonschema.Draft4Validator(
                 self.schema, format_checker=_FORMAT_CHECKER
             )
+        detail = error_detail.enabled()
+        subject = subject or self.subject
         debug = has_app_context() and current_app.debug
         seen: set[tuple[Any, ...]] = set()
         errors: list[dict[str, Any]] = []
@@ -108,14 +120,27 @@ class Validator:
                 "path": path,
                 "validationOf": {error.validator: error.validator_value},
             }
-            if debug:
+            if detail:
+                entry["message"] = error_detail.message_for(
+                    error.validator,
+                    error.validator_value,
+                    path,
+                    error.instance,
+                    error.schema,
+                    subject,
+                )
+            elif debug:
                 entry["message"] = error.message
             errors.append(entry)
         if not errors and fast_error is not None:
             # fastjsonschema checks some formats more strictly than jsonschema.
             path = [p for p in (fast_error.path or [])[1:]]
             entry = {"path": path, "validationOf": {fast_error.rule: fast_error.rule_definition}}
-            if debug:
+            if detail:
+                entry["message"] = error_detail.message_for(
+                    fast_error.rule, fast_error.rule_definition, path, subject=subject
+                )
+            elif debug:
                 entry["message"] = fast_error.message
             errors.append(entry)
         return errors

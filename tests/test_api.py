@@ -87,6 +87,18 @@ def test_prefix_must_start_with_a_slash():
         Api(prefix="api")
 
 
+def test_a_prefix_given_where_decorators_go_is_refused():
+    app = Flask(__name__)
+    with pytest.raises(TypeError) as caught:
+        Api(app, "/api")
+    assert str(caught.value) == (
+        "Api(app, '/api'): the second argument is decorators (Flask-Potion's order is app, "
+        "decorators, prefix); write Api(app, prefix='/api')"
+    )
+    assert list(app.url_map.iter_rules()) == [app.url_map._rules_by_endpoint["static"][0]]
+    assert Api(app, [], "/api").prefix == "/api"  # Flask-Potion's positional order works
+
+
 def test_prefix_title_and_description():
     app = Flask(__name__)
     api = memory_api(app, prefix="/api/v2/", title="Notes", description="Short notes")
@@ -434,8 +446,13 @@ def test_registering_a_resource_twice():
     api.add_resource(note)
     api.add_resource(note)  # the same Api: ignored
     assert list(api.resources) == ["note"]
-    with pytest.raises(RuntimeError, match="already registered with another Api"):
+    with pytest.raises(RuntimeError, match="already registered with another Api") as caught:
         memory_api().add_resource(note)
+    assert str(caught.value).endswith(
+        "a resource class belongs to one Api. To serve it from several apps, declare one "
+        "module-level Api and call api.init_app(app) in each app; to serve it from two Apis "
+        "of one app, register a subclass (class V2Note(Note): ...) on the second one"
+    )
 
 
 def test_model_resource_needs_a_manager():
@@ -506,7 +523,11 @@ def test_reference_to_an_unregistered_resource_is_reported():
         class Schema:
             author = fields.ToOne("nobody", nullable=True)
 
-    api.add_resource(Book)
+    # no resource class could ever be named "nobody": refused at once (potion.E101)
+    with pytest.raises(RuntimeError, match=r"potion.E101: Book.Schema.author: fields.ToOne"):
+        api.add_resource(Book)
+    unbound = memory_api()
+    unbound.add_resource(Book)
     with pytest.raises(RuntimeError, match='Resource named "nobody" is not registered'):
         Book.schema.create  # noqa: B018
 

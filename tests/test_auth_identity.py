@@ -11,6 +11,8 @@ from sqlalchemy.orm import DeclarativeBase
 
 from potion import Api
 from potion.contrib.auth import (
+    AUTHENTICATED_NEED,
+    STAFF_NEED,
     Auth,
     UserMixin,
     get_auth,
@@ -49,8 +51,21 @@ def test_identity_needs_from_a_session(sqlite_env):
     identity = identity_of(sqlite_env, client=sqlite_env.client)
     assert identity.id == user_id
     assert identity.auth_type == "session"
-    assert identity.provides == {UserNeed(user_id), RoleNeed("editor"), RoleNeed("author")}
+    assert identity.provides == {
+        UserNeed(user_id),
+        AUTHENTICATED_NEED,
+        RoleNeed("editor"),
+        RoleNeed("author"),
+    }
     assert not identity.is_superuser
+
+
+def test_staff_provide_the_staff_need(sqlite_env):
+    staff_id = sqlite_env.user("stella", is_staff=True)
+    token = sqlite_env.token("stella")
+    identity = identity_of(sqlite_env, headers=bearer(token))
+    assert identity.provides == {UserNeed(staff_id), AUTHENTICATED_NEED, STAFF_NEED}
+    assert STAFF_NEED == RoleNeed("staff") and AUTHENTICATED_NEED == RoleNeed("authenticated")
 
 
 def test_identity_needs_from_a_token_and_for_superusers(sqlite_env):
@@ -58,7 +73,7 @@ def test_identity_needs_from_a_token_and_for_superusers(sqlite_env):
     token = sqlite_env.token("root")
     identity = identity_of(sqlite_env, headers=bearer(token))
     assert identity.auth_type == "token"
-    assert identity.provides == {UserNeed(root_id), SUPERUSER_NEED}
+    assert identity.provides == {UserNeed(root_id), AUTHENTICATED_NEED, STAFF_NEED, SUPERUSER_NEED}
     assert identity.is_superuser
 
 

@@ -291,6 +291,32 @@ def test_empty_prefix_unknown_resource_paths_are_the_host_apps():
     assert response.json["properties"] == {"thing": {"$ref": "/thing/schema#"}}
 
 
+def test_item_not_found_with_a_resource_name_in_a_route():
+    app = Flask(__name__)
+    api = Api(app, default_manager=MemoryManager)
+
+    class Book(ModelResource):
+        class Schema:
+            title = fields.String()
+
+        @Route.GET("/by-title")
+        def by_title(self, title: fields.String()) -> fields.Inline("self"):
+            for item in self.manager.items.values():
+                if item["title"] == title:
+                    return item
+            raise ItemNotFound("book", where={"title": title})
+
+    api.add_resource(Book)
+    response = app.test_client().get("/book/by-title?title=Tea")
+    assert response.status_code == 404
+    assert response.json == {
+        "item": {"$type": "book", "$where": {"title": "Tea"}},
+        "message": "Not Found",
+        "status": 404,
+    }
+    assert ItemNotFound("book", id=7).as_dict()["item"] == {"$type": "book", "$id": 7}
+
+
 def test_exception_bodies():
     class Res:
         class meta:

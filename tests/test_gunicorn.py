@@ -57,6 +57,8 @@ class NoteResource(ModelResource):
     class Meta:
         model = Note
         read_only_fields = ("worker",)
+        # any logged-in user writes (the project's default is staff only)
+        permissions = {"read": "yes", "create": "authenticated"}
 
 
 @signals.before_create.connect_via(NoteResource)

@@ -137,7 +137,7 @@ BAD_INPUT = [
     (["migrate", "-9"], "Cannot go -9 revisions down"),
     (["loaddata", "missing.json"], "No fixture file at missing.json"),
     (["loaddata", "broken.json"], "broken.json is not JSON"),
-    (["loaddata", "invalid.json"], "item 2 (product) is invalid: price: minimum 0"),
+    (["loaddata", "invalid.json"], "item 2 (product) is invalid: 'price' must be at least 0"),
     (["loaddata", "unknown.json"], "item 1 names the unknown resource 'gadget'"),
     (["loaddata", "duplicate.json"], "item 1 (product) is invalid"),
     (["loaddata", "shape.json"], "must hold a JSON list of items"),
@@ -199,6 +199,71 @@ def test_an_unknown_app_is_refused(project):
         )
         assert "python manage.py startapp shopp" in lines[0]
     assert snapshot(project) == before
+
+
+BROKEN_MODELS = """
+class Customer(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(100), nullable=False)
+
+
+class Order(db.Model):
+    id = db.Column(db.Integer, primary_key=True)
+    customer_id = db.Column(db.Integer, db.ForeignKey(Customer.id), nullable=False)
+    customer = db.relationship(Customer)
+    total = db.Column(db.Integer)
+    noon = db.Column(db.Time)
+"""
+
+BROKEN_RESOURCES = """
+from .models import Customer, Order
+
+
+class CustomerResource(ModelResource):
+    class Meta:
+        model = Customer
+
+
+class OrderResource(ModelResource):
+    class Meta:
+        model = Order
+        filters = {"total": ["equals"]}
+"""
+
+
+def test_check_lists_the_resource_checks_and_the_app_refuses_to_start(tmp_path_factory):
+    root = copy_project(tmp_path_factory, tmp_path_factory.mktemp("broken") / PROJECT_NAME)
+    add_app(root, "sales", BROKEN_MODELS, BROKEN_RESOURCES)
+    result = manage(root, "check", check=False)
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert errors[:-1] == [
+        "potion.E102: OrderResource: Order.customer_id (Integer) must have a value on create, "
+        "but no field writes it, so every create fails (fix: add customer = "
+        'fields.ToOne("customer") to OrderResource.Schema; if a before_create receiver fills '
+        "it, add 'potion.E102' to OrderResource.Meta.silenced_checks)",
+        "potion.E103: OrderResource.Meta.filters['total']: 'equals' is not an operator of "
+        "Integer fields (fix: write 'eq' (accepted: eq, ne, lt, lte, gt, gte, in))",
+    ]
+    assert errors[-1].startswith("Error: The checks found 2 errors, ")
+    served = manage(root, "runserver", "--port", "1", check=False)
+    assert served.returncode == 1
+    assert served.stderr.strip().splitlines()[-2:] == ["Error: " + errors[0], errors[1]]
+
+    (root / "sales" / "resources.py").write_text(
+        "from potion import ModelResource\n"
+        + BROKEN_RESOURCES.replace('["equals"]', '["eq"]').replace(
+            "filters = ", 'silenced_checks = ["potion.E102"]\n        filters = '
+        )
+    )
+    result = manage(root, "check", check=False)
+    assert result.returncode == 0, result.stderr
+    assert (
+        "potion.W101: OrderResource: Order.noon (Time) is not in the API: no field is "
+        "inferred for its type (fix: declare it in OrderResource.Schema (e.g. noon = "
+        "fields.String() with a conversion), or leave it out with Meta.exclude_fields = "
+        "['noon'])"
+    ) in result.stdout.splitlines()
 
 
 def test_a_duplicate_in_a_fixture_rolls_the_whole_file_back(project):

@@ -1526,6 +1526,7 @@ def test_meta_field_options(db: Any) -> None:
             include_fields = ("title", "year", "author", "rating")
             exclude_fields = ("rating",)
             read_only_fields = ("year",)
+            silenced_checks = ["potion.E102"]  # its schema only: no field writes the author
 
     api = Api(Flask(__name__))
     api.add_resource(Narrow)

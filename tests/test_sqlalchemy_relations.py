@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from potion import ModelResource, Relation, fields
+from potion import Api, ModelResource, Relation, fields
 
 from . import sqla_env
 
@@ -459,6 +459,74 @@ def test_self_reference(sqla):
     assert sqla.rows("select parent_id from category where id = 3") == [(None,)]
 
 
+@pytest.mark.parametrize("lazy", ["select", "dynamic", "write_only"])
+def test_deleting_either_side_of_a_many_to_many_deletes_its_links(sqla, lazy):
+    # declared on one side only (no backref), in every loading style; a
+    # self-referential one too (a person follows people), linked both ways
+    db = sqla.db
+    options = {"passive_deletes": True} if lazy == "write_only" else {}
+    badge_person = db.Table(
+        "badge_person",
+        db.Column("badge_id", db.Integer, db.ForeignKey("badge.id"), primary_key=True),
+        db.Column("person_id", db.Integer, db.ForeignKey("person.id"), primary_key=True),
+    )
+    follows_table = db.Table(
+        "follows",
+        db.Column("follower_id", db.Integer, db.ForeignKey("person.id"), primary_key=True),
+        db.Column("followed_id", db.Integer, db.ForeignKey("person.id"), primary_key=True),
+    )
+
+    class Person(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        follows = db.relationship(
+            "Person",
+            secondary=follows_table,
+            primaryjoin=lambda: Person.id == follows_table.c.follower_id,
+            secondaryjoin=lambda: Person.id == follows_table.c.followed_id,
+            lazy=lazy,
+            **options,
+        )
+
+    class Badge(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        people = db.relationship(Person, secondary=badge_person, lazy=lazy, **options)
+
+    class PersonResource(ModelResource):
+        follows = Relation("self")
+
+        class Meta:
+            model = Person
+
+    class BadgeResource(ModelResource):
+        people = Relation("person")
+
+        class Meta:
+            model = Badge
+
+    sqla.api.add_resource(PersonResource)
+    sqla.api.add_resource(BadgeResource)
+    sqla.create_all()
+    for _ in range(3):
+        assert sqla.post("/person", {}).status_code == 200
+    for _ in range(2):
+        assert sqla.post("/badge", {}).status_code == 200
+    for badge, person in ((1, 1), (1, 2), (2, 2), (2, 3)):
+        assert sqla.post(f"/badge/{badge}/people", person).status_code == 200
+    for follower, followed in ((1, 2), (2, 1), (3, 2), (2, 3)):
+        assert sqla.post(f"/person/{follower}/follows", followed).status_code == 200
+
+    assert sqla.delete("/person/2").status_code == 204  # the target side, and both ways
+    assert sqla.rows("select badge_id, person_id from badge_person order by 1, 2") == [
+        (1, 1),
+        (2, 3),
+    ]
+    assert sqla.rows("select * from follows") == []
+    assert sqla.get("/badge/1/people").json == [{"$ref": "/person/1"}]
+    assert sqla.delete("/badge/2").status_code == 204  # the side that declares it
+    assert sqla.rows("select badge_id, person_id from badge_person") == [(1, 1)]
+    assert sqla.count("person") == 2
+
+
 def test_a_reference_may_name_the_target_model(sqla):
     db = sqla.db
 
@@ -509,6 +577,10 @@ def test_a_reference_to_a_model_without_a_resource_says_so(sqla):
         class Schema:
             kennel = fields.ToOne(Kennel, nullable=True)
 
-    sqla.api.add_resource(DogResource)
+    # no resource class of Kennel exists: refused at start-up (potion.E101)
+    with pytest.raises(RuntimeError, match="no resource of the Api has Meta.model = Kennel"):
+        sqla.api.add_resource(DogResource)
+    unbound = Api()  # unchecked until bound: the reference fails when resolved
+    unbound.add_resource(DogResource)
     with pytest.raises(RuntimeError, match="No resource has Meta.model = Kennel"):
         DogResource.schema.fields["kennel"].target

@@ -104,6 +104,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
+from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .. import fields, filters, signals
@@ -114,7 +115,14 @@ from ..pagination import Pagination
 from ..permissions import DEFAULT_PERMISSIONS, Permissions
 from .narrowing import Narrowed, NarrowingMixin
 
-__all__ = ["Manager", "RelationalManager", "Narrowed", "manager_for_model", "writes_begun"]
+__all__ = [
+    "Manager",
+    "RelationalManager",
+    "Narrowed",
+    "StoredAttribute",
+    "manager_for_model",
+    "writes_begun",
+]
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +132,32 @@ _writes_begun: contextvars.ContextVar[int] = contextvars.ContextVar("potion_writ
 _transaction_depths: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar(
     "potion_transaction_depths", default=None
 )
+
+
+@dataclass(frozen=True)
+class StoredAttribute:
+    """One attribute a model stores, as the start-up checks (:mod:`potion.checks`) see it.
+
+    A backend lists them with ``Manager.stored_attributes()``.
+    """
+
+    #: The model's attribute (a column, a peewee or MongoEngine field).
+    name: str
+    #: The store's type, for messages (``"Time"``, ``"ForeignKey"``).
+    kind: str
+    #: Creating an item needs a value for it (NOT NULL or required, no default).
+    required: bool = False
+    #: The store gives it a value of its own on create (a default, a sequence...).
+    fills_itself: bool = False
+    #: The manager infers a field for it, or it needs none (a key, a reference).
+    inferred: bool = True
+    #: Other attributes whose field writes it (the relationship over a foreign key).
+    writers: tuple[str, ...] = ()
+    #: For a foreign key: the attribute a ``fields.ToOne`` is declared on (None when
+    #: the model has no relationship over it) ...
+    reference: str | None = None
+    #: ... and the model it refers to.
+    target: Any = None
 
 
 def writes_begun() -> int:
@@ -220,6 +254,16 @@ class Manager(NarrowingMixin):
         guarded = declared is not None or self.guard_by_default
         self.permissions = Permissions(resource, declared, guarded)
 
+    def declare_permissions(self, rules: Any) -> None:
+        """Check ``rules`` from now on, as if the resource declared them as
+        ``Meta.permissions`` (before it is added to its Api).
+
+        The project wrapper gives ``POTION_DEFAULT_PERMISSIONS`` so to the
+        resources that declare none.
+        """
+        self.resource.meta.permissions = dict(rules)
+        self._init_permissions(self.resource, self.resource.meta)
+
     def key_converters_by_type(self) -> dict[str, Any]:
         by_type: dict[str, Any] = {}
         for converter in self._bound_key_converters:
@@ -230,6 +274,16 @@ class Manager(NarrowingMixin):
                 )
             by_type[kind] = converter
         return by_type
+
+    @classmethod
+    def name_for_model(cls, model: Any) -> str | None:
+        """The name a resource of ``model`` takes when it does not set ``Meta.name``
+        (None: the resource's class name, lowercased)."""
+        return None
+
+    def stored_attributes(self) -> list[StoredAttribute]:
+        """The attributes the model stores, for the start-up checks (none by default)."""
+        return []
 
     # -- helpers -----------------------------------------------------------------
 

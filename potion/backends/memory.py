@@ -9,6 +9,7 @@ and every signal is sent.
 from __future__ import annotations
 
 import itertools
+import weakref
 from typing import Any
 
 from .. import fields
@@ -17,7 +18,26 @@ from ..exceptions import DuplicateKey, ItemNotFound, PageNotFound
 from ..pagination import Pagination
 from . import Manager
 
-__all__ = ["MemoryManager"]
+__all__ = ["MemoryManager", "reset_all"]
+
+#: Every memory manager of the process, for :func:`reset_all`.
+_managers: weakref.WeakSet[MemoryManager] = weakref.WeakSet()
+
+
+def reset_all(api: Any = None) -> None:
+    """Empty the memory store of every resource of ``api`` (of every Api when None).
+
+    Memory items live on the resource class for as long as the process, so tests
+    that share resource classes see each other's items; call this in a fixture
+    (ids start again from 1).
+    """
+    if api is not None:
+        managers = [r.manager for r in api.resources.values()]
+    else:
+        managers = list(_managers)
+    for manager in managers:
+        if isinstance(manager, MemoryManager):
+            manager.reset()
 
 
 def _comparable(field: Any, value: Any, manager_of: Any) -> Any:
@@ -48,6 +68,11 @@ class MemoryManager(Manager):
 
     def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
         super()._init_model(resource, model, meta)
+        self.reset()
+        _managers.add(self)
+
+    def reset(self) -> None:
+        """Remove every item of the resource; the next id is 1 again."""
         self.items: dict[Any, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._undo: list[tuple[str, Any, Any]] | None = None

@@ -14,17 +14,14 @@ from typing import Any
 import click
 
 from .. import __version__
+from ..checks import ConfigurationError
 from .scaffold import ScaffoldError, start_project
 
 __all__ = ["main", "console", "startproject", "run_command", "configuration_errors"]
 
 
 def configuration_errors() -> tuple[type[BaseException], ...]:
-    """The core's start-up check error (:mod:`potion.checks`), when there is one."""
-    try:
-        from ..checks import ConfigurationError  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return ()
+    """The core's start-up check error (:class:`potion.checks.ConfigurationError`)."""
     return (ConfigurationError,)
 
 

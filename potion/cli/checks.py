@@ -4,7 +4,7 @@ Each check has a stable id.  ``project.E...`` checks run whenever the project
 builds its app: an error makes it refuse to start
 (:class:`~potion.project.ImproperlyConfigured`).  ``deploy.E...`` and
 ``deploy.W...`` checks run with ``manage.py check --deploy``.  The resource
-checks of :mod:`potion.checks` (``potion.E001`` ...) run when the Api is built;
+checks of :mod:`potion.checks` (``potion.E101`` ...) run when the Api is built;
 ``manage.py check`` lists them all.
 
 ========================  ==========================================================
@@ -16,6 +16,8 @@ checks of :mod:`potion.checks` (``potion.E001`` ...) run when the Api is built;
                           start with ``/``
 ``project.E005``          ``POTION_ADMIN`` is on but ``POTION_AUTH`` is off (the admin
                           lets in the staff of contrib.auth)
+``project.E006``          ``POTION_DEFAULT_PERMISSIONS`` is not a dict of action →
+                          need string (or list of them)
 ``project.W001``          ``POTION_ADMIN`` is on but potion.contrib.admin is not
                           available
 ``deploy.E001``           ``DEBUG`` is on
@@ -29,10 +31,11 @@ checks of :mod:`potion.checks` (``potion.E001`` ...) run when the Api is built;
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import sqlalchemy as sa
+
+from ..checks import ERROR, WARNING, Message, _error, _warning
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -47,40 +50,12 @@ __all__ = [
     "raise_on_errors",
 ]
 
-ERROR = "error"
-WARNING = "warning"
-
 #: ``startproject`` writes a secret key with this prefix: fine on a laptop, refused
 #: by ``check --deploy`` (the key is in the repository).
 INSECURE_KEY_PREFIX = "potion-insecure-"
 
 #: The shortest secret key ``check --deploy`` accepts.
 MIN_SECRET_KEY_LENGTH = 32
-
-
-@dataclass(frozen=True)
-class Message:
-    """One finding of a project check: its id, level, what is wrong and how to fix it."""
-
-    id: str
-    level: str
-    text: str
-    hint: str
-
-    @property
-    def is_error(self) -> bool:
-        return self.level == ERROR
-
-    def __str__(self) -> str:
-        return f"{self.id}: {self.text} (fix: {self.hint})"
-
-
-def _error(id: str, text: str, hint: str) -> Message:
-    return Message(id, ERROR, text, hint)
-
-
-def _warning(id: str, text: str, hint: str) -> Message:
-    return Message(id, WARNING, text, hint)
 
 
 def raise_on_errors(messages: Iterable[Any]) -> None:
@@ -134,6 +109,16 @@ def settings_messages(project: Project, warnings: bool = False) -> list[Message]
                 "set POTION_AUTH = True, or POTION_ADMIN = False",
             )
         )
+    problem = _permission_rules_problem(project.setting("POTION_DEFAULT_PERMISSIONS"))
+    if problem:
+        found.append(
+            _error(
+                "project.E006",
+                f"POTION_DEFAULT_PERMISSIONS {problem}",
+                'write it as Meta.permissions is written, e.g. {"read": "everyone", '
+                '"create": "staff", "update": "staff", "delete": "staff"}, or None',
+            )
+        )
     if warnings and project.setting("POTION_ADMIN") and not _importable("potion.contrib.admin"):
         found.append(
             _warning(
@@ -143,6 +128,21 @@ def settings_messages(project: Project, warnings: bool = False) -> list[Message]
             )
         )
     return found
+
+
+def _permission_rules_problem(rules: Any) -> str | None:
+    """What is wrong with ``rules`` as ``Meta.permissions``, or None."""
+    if rules is None:
+        return None
+    if not isinstance(rules, Mapping):
+        return f"is a {type(rules).__name__}, not a dict of action to need strings"
+    for action, needs in rules.items():
+        if not isinstance(action, str):
+            return f"has the action {action!r}, which is not a string"
+        values = [needs] if isinstance(needs, str) else needs
+        if not isinstance(values, (list, tuple)) or not all(isinstance(n, str) for n in values):
+            return f"gives {action!r} {needs!r}: a need string or a list of them is expected"
+    return None
 
 
 def _importable(name: str) -> bool:

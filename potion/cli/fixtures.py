@@ -160,7 +160,8 @@ def _problem(error: PotionException) -> str:
             what = entry.get("message") or ", ".join(
                 f"{k} {json.dumps(v)}" for k, v in (entry.get("validationOf") or {}).items()
             )
-            parts.append(f"{where}: {what}")
+            # a plain-word message (POTION_ERROR_DETAIL) names the property itself
+            parts.append(what if f"'{where}'" in what else f"{where}: {what}")
         return "; ".join(parts)
     return str(error.as_dict().get("message") or type(error).__name__)
 

@@ -14,6 +14,7 @@ import code as interactive
 import importlib.util
 import json
 import sys
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +22,7 @@ import click
 from flask.cli import ScriptInfo, with_appcontext
 
 from .. import __version__
+from ..checks import CheckWarning, ConfigurationError, run_checks
 from ..project import ImproperlyConfigured, Project
 from . import checks as project_checks
 from . import configuration_errors, run_command
@@ -275,23 +277,26 @@ def check(deploy: bool) -> None:
     project = _project()
     found: list[Any] = project_checks.settings_messages(project, warnings=True)
     if not any(m.is_error for m in found):
-        project.create_app()  # the Api runs the resource checks as it is built
         try:
-            from ..checks import run_checks  # type: ignore[import-not-found,unused-ignore]
-        except ImportError:
-            pass
+            with warnings.catch_warnings():  # listed below, once
+                warnings.simplefilter("ignore", CheckWarning)
+                project.create_app()  # the Api runs the resource checks as it is built
+        except ConfigurationError as error:
+            found.extend(error.messages)
         else:
             found.extend(run_checks(project.api))
-        if deploy:
-            found.extend(project_checks.deploy_messages(project))
+            if deploy:
+                found.extend(project_checks.deploy_messages(project))
     for message in found:
         click.echo(str(message), err=bool(message.is_error))
     errors = sum(1 for m in found if m.is_error)
-    warnings = len(found) - errors
+    warned = len(found) - errors
     if not found:
         click.echo("No issues found.")
         return
-    summary = f"{errors} error{'s' if errors != 1 else ''}, {warnings} warning{'s' if warnings != 1 else ''}."
+    summary = (
+        f"{errors} error{'s' if errors != 1 else ''}, {warned} warning{'s' if warned != 1 else ''}."
+    )
     if errors:
         raise click.ClickException(f"The checks found {summary}")
     click.echo(f"The checks found {summary}")

@@ -52,6 +52,7 @@ __all__ = [
     "can",
     "actions",
     "require",
+    "declares_permissions",
 ]
 
 
@@ -90,3 +91,11 @@ def require(
 ) -> None:
     """Like :func:`can`, but raise :class:`~potion.exceptions.Forbidden` (403) when not."""
     permissions_for(resource).require(action, item, changes)
+
+
+def declares_permissions(resource: Any) -> bool:
+    """Whether a ModelResource declares ``Meta.permissions`` (in itself or a base class)."""
+    meta = getattr(resource, "meta", None)
+    if meta is None:
+        return False
+    return meta.get("permissions", DEFAULT_PERMISSIONS) is not DEFAULT_PERMISSIONS

@@ -35,6 +35,7 @@ __all__ = [
     "DENIED",
     "Permissions",
     "Rule",
+    "InheritanceCycle",
 ]
 
 #: The rules of a resource that declares none of its own (spec §12).
@@ -48,6 +49,10 @@ DEFAULT_PERMISSIONS: dict[str, Any] = {
 GRANTED = frozenset({"yes", "everybody", "anybody", "everyone", "anyone"})
 #: Need strings that never grant it.
 DENIED = frozenset({"no", "nobody", "noone"})
+
+
+class InheritanceCycle(RuntimeError):
+    """Permission rules that refer to each other, or inherit from each other, in a cycle."""
 
 
 # -- the kinds of need ---------------------------------------------------------------
@@ -226,7 +231,7 @@ class Permissions:
                 return hit[1]
         if (self, action) in stack:
             chain = " -> ".join(f"{p.resource.meta.name}.{a}" for p, a in stack)
-            raise RuntimeError(f"Permissions inherit in a cycle: {chain} -> {action}")
+            raise InheritanceCycle(f"Permissions inherit in a cycle: {chain} -> {action}")
         rule = self.rule(action)
         stack = stack + ((self, action),)
         node = any_of(need.node(self, identity, stack) for need in rule.needs)
@@ -330,7 +335,7 @@ class Permissions:
     def _walk(self, action: str, stack: tuple[tuple[Permissions, str], ...]) -> None:
         if (self, action) in stack:
             chain = " -> ".join(f"{p.resource.meta.name}.{a}" for p, a in stack)
-            raise RuntimeError(
+            raise InheritanceCycle(
                 f"Permissions inherit in a cycle: {chain} -> "
                 f"{self.resource.meta.name}.{action}; break it in Meta.permissions"
             )
@@ -359,7 +364,7 @@ def _parse(
     """The needs of ``action``, with the names of other actions expanded."""
     if action in seen:
         chain = " -> ".join(seen + (action,))
-        raise RuntimeError(
+        raise InheritanceCycle(
             f"{resource.__name__}.Meta.permissions refer to each other in a cycle: {chain}"
         )
     value = permissions[action]

@@ -15,7 +15,7 @@ from ...exceptions import BackendConflict, IntegrityViolation, ItemNotFound, Pag
 from ...filters import NO_MATCH
 from ...natural_keys import IDKey, PropertiesKey, PropertyKey, RefKey
 from ...pagination import Pagination
-from .. import Manager
+from .. import Manager, StoredAttribute
 from . import filters as mongo_filters
 from .base import (
     _REFERENCE_FIELDS,
@@ -97,7 +97,7 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
         _connect_receivers()
         self.model = model
         if not resource._names_itself:
-            meta.name = model._get_collection_name()
+            meta.name = self.name_for_model(model)
         pk_name = model._meta["id_field"]
         self.id_attribute = meta.get("id_attribute") or pk_name
         self._id_is_pk = self.id_attribute in (pk_name, "pk")
@@ -115,6 +115,31 @@ class MongoEngineManager(QueryMixin, ErrorsMixin, UndoMixin, Manager):
             self.id_field = inferred
         self._import_fields(resource, meta)
         self._add_identity_fields(resource, meta)
+
+    @classmethod
+    def name_for_model(cls, model: Any) -> str | None:
+        return model._get_collection_name() if _is_document_class(model) else None
+
+    def stored_attributes(self) -> list[StoredAttribute]:
+        """Every field of the document: required when ``required=True`` without a default."""
+        found: list[StoredAttribute] = []
+        pk_name = self.model._meta["id_field"]
+        for name, model_field in self.model._fields.items():
+            if name == pk_name or name.startswith("_"):
+                continue
+            reference = _is_reference(model_field)
+            found.append(
+                StoredAttribute(
+                    name=name,
+                    kind=type(model_field).__name__,
+                    required=bool(model_field.required) and model_field.default is None,
+                    fills_itself=model_field.default is not None,
+                    inferred=reference or infer_field(model_field) is not None,
+                    reference=name if reference else None,
+                    target=getattr(model_field, "document_type", None) if reference else None,
+                )
+            )
+        return found
 
     def _import_fields(self, resource: Any, meta: Any) -> None:
         include = meta.get("include_fields")

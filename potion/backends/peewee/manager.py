@@ -10,7 +10,7 @@ import peewee
 from ... import fields
 from ...exceptions import ItemNotFound, PageNotFound
 from ...pagination import Pagination
-from .. import RelationalManager
+from .. import RelationalManager, StoredAttribute
 from ..sqlerrors import error_for_unremovable_child
 from . import filters as peewee_filters
 from .errors import ErrorsMixin
@@ -46,7 +46,7 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
         self.model = model
         model_meta = model._meta
         if not getattr(resource, "_names_itself", False):
-            meta.name = model_meta.table_name
+            meta.name = self.name_for_model(model)
 
         id_attribute = meta.get("id_attribute")
         if id_attribute:
@@ -73,6 +73,39 @@ class PeeweeManager(PrefetchMixin, QueryMixin, ErrorsMixin, RelationalManager):
         self._import_fields(resource, meta)
         self._add_identity_fields(resource, meta)
         self._link_foreign_keys(resource)
+
+    @classmethod
+    def name_for_model(cls, model: Any) -> str | None:
+        return getattr(getattr(model, "_meta", None), "table_name", None)
+
+    def stored_attributes(self) -> list[StoredAttribute]:
+        """Every field of the model: required when NOT NULL without a default."""
+        found: list[StoredAttribute] = []
+        for column in self.model._meta.sorted_fields:
+            if column.name.startswith("_"):
+                continue
+            foreign = isinstance(column, peewee.ForeignKeyField)
+            fills_itself = (
+                column.default is not None
+                or isinstance(column, peewee.AutoField)
+                or bool(getattr(column, "constraints", None))  # e.g. a DEFAULT constraint
+                or (column.primary_key and getattr(column, "sequence", None) is not None)
+            )
+            found.append(
+                StoredAttribute(
+                    name=column.name,
+                    kind=type(column).__name__,
+                    required=not column.null and not fills_itself,
+                    fills_itself=fills_itself,
+                    inferred=foreign
+                    or column.primary_key
+                    or field_for_peewee_field(column) is not None,
+                    writers=(column.object_id_name,) if foreign else (),
+                    reference=column.name if foreign else None,
+                    target=column.rel_model if foreign else None,
+                )
+            )
+        return found
 
     def _id_field_for(self, column: Any, meta: Any) -> fields.Raw:
         declared = meta.get("id_field_class")

@@ -19,6 +19,7 @@ from .fields import InlineModel as InlineModel
 from .filters import SQLAlchemyBaseFilter as SQLAlchemyBaseFilter
 from .inference import EnumField as EnumField
 from .inference import field_for_column as field_for_column
+from .manager import FILLED_BY_MODEL as FILLED_BY_MODEL
 from .manager import SQLAlchemyManager as SQLAlchemyManager
 
 #: Engine options for the engines Potion configures, and recommended for an
@@ -55,6 +56,7 @@ def _enforce_foreign_keys(dbapi_connection: Any, record: Any) -> None:
 
 __all__ = [
     "ENGINE_OPTIONS",
+    "FILLED_BY_MODEL",
     "sqlite_foreign_keys",
     "SQLAlchemyManager",
     "EnumField",

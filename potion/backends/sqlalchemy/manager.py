@@ -16,7 +16,7 @@ from ... import fields, filters
 from ...exceptions import ItemNotFound, PageNotFound
 from ...natural_keys import IDKey, RefKey
 from ...pagination import Pagination
-from .. import RelationalManager
+from .. import RelationalManager, StoredAttribute
 from ..sqlerrors import statement_target
 from .collections import (
     QueryToMany,
@@ -29,7 +29,7 @@ from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
 
-__all__ = ["SQLAlchemyManager"]
+__all__ = ["SQLAlchemyManager", "FILLED_BY_MODEL"]
 
 #: While a manager deletes an item: its tables and the row counts of their DELETEs.
 _deleted_rows: contextvars.ContextVar[tuple[set[str], list[int]] | None] = contextvars.ContextVar(
@@ -72,6 +72,11 @@ class _Stored:
         return getattr(self.__dict__["_potion_item"], name)
 
 
+#: ``Column(..., info={FILLED_BY_MODEL: True})``: the model fills the column itself
+#: (a ``@validates`` hook, a ``before_insert`` event), so no field needs to write it.
+FILLED_BY_MODEL = "potion_filled_by_model"
+
+
 class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     """Manager for Flask-SQLAlchemy models."""
 
@@ -83,8 +88,9 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
     def _init_model(self, resource: Any, model: Any, meta: Any) -> None:
         self.model = model
         self.mapper: orm.Mapper[Any] = sa.inspect(model)
-        if not resource._names_itself and getattr(model, "__tablename__", None):
-            meta.name = model.__tablename__
+        name = self.name_for_model(model)
+        if not resource._names_itself and name:
+            meta.name = name
 
         primary_key = self.mapper.primary_key
         id_attribute = meta.get("id_attribute")
@@ -114,6 +120,62 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         self._planned = False
 
     # -- set-up ------------------------------------------------------------------
+
+    @classmethod
+    def name_for_model(cls, model: Any) -> str | None:
+        return getattr(model, "__tablename__", None) or None
+
+    def stored_attributes(self) -> list[StoredAttribute]:
+        """Every column of the model: required when NOT NULL and nothing fills it."""
+        found: list[StoredAttribute] = []
+        mapper = self.mapper
+        through: dict[Any, list[str]] = {}  # column -> many-to-one relationships setting it
+        for relationship in mapper.relationships:
+            if relationship.direction is orm.interfaces.MANYTOONE:
+                for local, _remote in relationship.local_remote_pairs or ():
+                    through.setdefault(local, []).append(relationship.key)
+        autoincrement = getattr(mapper.local_table, "autoincrement_column", None)
+        for prop in mapper.column_attrs:
+            column = prop.columns[0]
+            if not isinstance(column, sa.Column) or prop.key.startswith("_"):
+                continue
+            fills_itself = (
+                column.default is not None
+                or column.server_default is not None
+                or column.computed is not None
+                or column.identity is not None
+                or column is autoincrement
+                or column is mapper.polymorphic_on
+                or (column.primary_key and bool(column.foreign_keys))  # inherited key
+                or bool(column.info.get(FILLED_BY_MODEL))
+            )
+            required = not column.nullable and not fills_itself
+            relationships = tuple(through.get(column, ()))
+            foreign = next(iter(column.foreign_keys), None)
+            target = None
+            if foreign is not None:
+                target = self._model_of_table(foreign.column.table)
+            found.append(
+                StoredAttribute(
+                    name=prop.key,
+                    kind=type(column.type).__name__,
+                    required=required,
+                    fills_itself=fills_itself,
+                    inferred=bool(column.foreign_keys)
+                    or column.primary_key
+                    or field_for_column(column) is not None,
+                    writers=relationships,
+                    reference=relationships[0] if relationships else None,
+                    target=target,
+                )
+            )
+        return found
+
+    def _model_of_table(self, table: Any) -> Any:
+        for mapper in self.mapper.registry.mappers:
+            if mapper.local_table is table:
+                return mapper.class_
+        return table.name
 
     def _import_columns(self, resource: Any, meta: Any) -> None:
         schema = resource.schema

@@ -30,6 +30,8 @@ from .errors import InvalidCredentials as InvalidCredentials
 from .errors import InvalidToken as InvalidToken
 from .errors import TooManyAttempts as TooManyAttempts
 from .errors import Unauthorized as Unauthorized
+from .extension import AUTHENTICATED_NEED as AUTHENTICATED_NEED
+from .extension import STAFF_NEED as STAFF_NEED
 from .extension import Auth as Auth
 from .extension import csrf_exempt as csrf_exempt
 from .extension import current_user as current_user
@@ -42,6 +44,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 __all__ = [
     "Auth",
+    "STAFF_NEED",
+    "AUTHENTICATED_NEED",
     "UserMixin",
     "current_user",
     "get_auth",

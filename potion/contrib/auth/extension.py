@@ -30,7 +30,14 @@ from .sessions import (
 from .settings import DEFAULTS, setting
 from .throttle import DatabaseAttempts, RedisAttempts, Throttle
 
-__all__ = ["Auth", "get_auth", "current_user"]
+__all__ = ["Auth", "get_auth", "current_user", "STAFF_NEED", "AUTHENTICATED_NEED"]
+
+#: Provided by staff users (``is_staff``) and superusers: the rule ``"staff"`` of
+#: ``Meta.permissions`` (and of ``POTION_DEFAULT_PERMISSIONS``) grants them.
+STAFF_NEED = RoleNeed("staff")
+
+#: Provided by every logged-in user: the rule ``"authenticated"`` grants them.
+AUTHENTICATED_NEED = RoleNeed("authenticated")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -216,8 +223,9 @@ class Auth:
     def identity(self) -> Identity | None:
         """The current request's identity for the permission layer (None when anonymous).
 
-        It provides ``UserNeed(user.id)``, a ``RoleNeed`` per role and, for
-        superusers, ``SUPERUSER_NEED``.
+        It provides ``UserNeed(user.id)``, :data:`AUTHENTICATED_NEED`, a
+        ``RoleNeed`` per role, :data:`STAFF_NEED` for staff and superusers and,
+        for superusers, ``SUPERUSER_NEED``.
         """
         user = self.get_current_user()
         if user is None:
@@ -225,8 +233,10 @@ class Auth:
         cached = g.get("_potion_auth_identity")
         if cached is not None and cached.id == user.id:
             return cast(Identity, cached)
-        needs: set[Any] = {UserNeed(user.id)}
+        needs: set[Any] = {UserNeed(user.id), AUTHENTICATED_NEED}
         needs.update(RoleNeed(role.name) for role in getattr(user, "roles", ()) or ())
+        if user.is_staff or user.is_superuser:
+            needs.add(STAFF_NEED)
         if user.is_superuser:
             needs.add(SUPERUSER_NEED)
         identity = Identity(user.id, needs, auth_type=self.auth_type)

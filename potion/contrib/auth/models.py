@@ -26,6 +26,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import orm
 
+from ...backends.sqlalchemy import FILLED_BY_MODEL
+
 __all__ = ["UserMixin", "AuthModels", "build_models", "normalize_username", "utcnow"]
 
 #: What a username may hold: letters, digits and ``. @ + - _``, 1 to 150 characters.
@@ -88,7 +90,14 @@ class UserMixin:
 
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(150), nullable=False)
-    username_key = sa.Column(sa.String(150), nullable=False, unique=True, index=True)
+    # filled from ``username`` (see _set_username_key): no resource field writes it
+    username_key = sa.Column(
+        sa.String(150),
+        nullable=False,
+        unique=True,
+        index=True,
+        info={FILLED_BY_MODEL: True},
+    )
     email = sa.Column(sa.String(254), nullable=False, default="")
     password_hash = sa.Column(sa.String(255), nullable=True)
     is_active = sa.Column(sa.Boolean, nullable=False, default=True)

@@ -13,6 +13,20 @@ from potion.permissions import SUPERUSER_NEED, Identity, ItemNeed, RoleNeed, Use
 from potion.permissions import unchecked as _unchecked
 from potion.routes import ItemRoute
 
+#: The plain (not reference) values of the contract's items, as the stores without
+#: SQL tables read them back.
+PLAIN_KEYS = (
+    "first_name",
+    "last_name",
+    "title",
+    "year",
+    "rating",
+    "available",
+    "published",
+    "name",
+    "code",
+)
+
 
 @dataclass
 class Store:

@@ -7,19 +7,7 @@ from typing import Any
 from potion import Api, ModelResource, Relation, fields
 from potion.backends.memory import MemoryManager
 
-from . import Store, collect_unsupported, new_app, register_guarded_resources
-
-_PLAIN = (
-    "first_name",
-    "last_name",
-    "title",
-    "year",
-    "rating",
-    "available",
-    "published",
-    "name",
-    "code",
-)
+from . import PLAIN_KEYS, Store, collect_unsupported, new_app, register_guarded_resources
 
 
 def build(database: Any, tmp_path: Any) -> Store:
@@ -84,7 +72,7 @@ def build(database: Any, tmp_path: Any) -> Store:
     def read_rows(name: str) -> list[dict[str, Any]]:
         rows = []
         for item in resources[name].manager.items.values():
-            row = {key: item.get(key) for key in _PLAIN if key in item}
+            row = {key: item.get(key) for key in PLAIN_KEYS if key in item}
             if "id" in item:
                 row["id"] = item["id"]
             if "author" in item:

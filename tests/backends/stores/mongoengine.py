@@ -10,19 +10,7 @@ from potion import Api
 from potion.backends.mongoengine import MongoEngineManager
 from tests.mongo_env import fresh_database
 
-from . import Store, collect_unsupported, new_app, register_model_resources
-
-_PLAIN = (
-    "first_name",
-    "last_name",
-    "title",
-    "year",
-    "rating",
-    "available",
-    "published",
-    "name",
-    "code",
-)
+from . import PLAIN_KEYS, Store, collect_unsupported, new_app, register_model_resources
 
 
 class ContractAuthor(me.Document):
@@ -81,7 +69,7 @@ def build(database: Any, tmp_path: Any) -> Store:
     def read_rows(name: str) -> list[dict[str, Any]]:
         rows = []
         for document in db[MODELS[name]._get_collection_name()].find().sort("_id", 1):
-            row = {key: document.get(key) for key in _PLAIN if key in MODELS[name]._fields}
+            row = {key: document.get(key) for key in PLAIN_KEYS if key in MODELS[name]._fields}
             if name == "genre":
                 row["code"] = document["_id"]
             else:
