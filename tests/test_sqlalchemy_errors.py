@@ -245,3 +245,15 @@ def test_the_table_that_refuses_a_delete_ignores_cascading_keys() -> None:
     assert _referencing_table(book) == "loan"
     sa.Table("review", metadata, sa.Column("book_id", sa.ForeignKey("book.id")))
     assert _referencing_table(book) is None  # two could refuse: which one is not known
+
+
+def test_a_duplicate_whose_field_is_unknown_reads_as_a_sentence():
+    from potion.backends.sqlerrors import error_for_fields
+
+    named = error_for_fields("unique", ["isbn"], {})
+    assert (named.status_code, named.message) == (409, "An item with this isbn already exists")
+    unnamed = error_for_fields("unique", [], {})
+    assert (unnamed.status_code, unnamed.message) == (
+        409,
+        "An item with one of its unique values already exists",
+    )
