@@ -1,4 +1,4 @@
-"""The library's tables: authors, books, members and loans."""
+"""The library's tables: authors, books and their genres, members and loans."""
 
 import datetime
 
@@ -22,6 +22,29 @@ class Author(db.Model):
     born = db.Column(db.Integer)
 
 
+class Genre(db.Model):
+    """A shelf label; a book may have several genres, a genre many books."""
+
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(60), nullable=False, unique=True)
+
+
+#: Which book has which genre: deleting a book or a genre takes its rows along.
+book_genre = db.Table(
+    "book_genre",
+    db.Column(
+        "book_id", db.Integer, db.ForeignKey("book.id", ondelete="CASCADE"), primary_key=True
+    ),
+    db.Column(
+        "genre_id",
+        db.Integer,
+        db.ForeignKey("genre.id", ondelete="CASCADE"),
+        primary_key=True,
+        index=True,
+    ),
+)
+
+
 class Book(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     isbn = db.Column(db.String(17), nullable=False, unique=True)
@@ -30,6 +53,9 @@ class Book(db.Model):
     author = db.relationship(Author, backref=db.backref("books", lazy="dynamic"))
     year = db.Column(db.Integer)
     copies = db.Column(db.Integer, nullable=False, default=1)
+    genres = db.relationship(
+        Genre, secondary=book_genre, order_by=Genre.name, backref=db.backref("books")
+    )
 
 
 class Member(db.Model):
@@ -38,9 +64,7 @@ class Member(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     card = db.Column(db.String(20), nullable=False, unique=True)
     name = db.Column(db.String(120), nullable=False)
-    user_id = db.Column(
-        db.Integer, db.ForeignKey("auth_user.id", ondelete="SET NULL"), unique=True
-    )
+    user_id = db.Column(db.Integer, db.ForeignKey("auth_user.id", ondelete="SET NULL"), unique=True)
     user = db.relationship("User")
 
 

@@ -1,8 +1,8 @@
-"""The library's API: /api/author, /api/book, /api/member and /api/loan.
+"""The library's API: /api/author, /api/book, /api/genre, /api/member and /api/loan.
 
 Who may do what (``Meta.permissions``; superusers may do everything):
 
-- anyone reads authors and books; librarians (users with the ``librarian`` role)
+- anyone reads authors, books and genres; librarians (users with the ``librarian`` role)
   add, change and remove them;
 - a member reads only their own card and loans (``user:user``, ``read:member``) and
   returns only their own loans; librarians see and manage every card and loan.
@@ -15,7 +15,7 @@ from potion.exceptions import BackendConflict
 from potion.project import db
 from potion.routes import ItemRoute
 
-from .models import Author, Book, Loan, Member, due_date
+from .models import Author, Book, Genre, Loan, Member, due_date
 
 LIBRARIAN = "librarian"
 LIBRARIANS_ONLY = {"create": LIBRARIAN, "update": LIBRARIAN, "delete": LIBRARIAN}
@@ -39,6 +39,9 @@ class AuthorResource(ModelResource):
 class BookResource(ModelResource):
     """The library's books, each with its number of copies."""
 
+    #: /api/book/{id}/genres: list, add ({"$ref": "/api/genre/1"}) and remove genres
+    genres = Relation("genre")
+
     class Meta:
         model = Book
         natural_key = "isbn"
@@ -55,6 +58,19 @@ class BookResource(ModelResource):
     def available(self, book) -> fields.Integer():
         """Copies on the shelf: the copies less the loans not yet returned."""
         return book.copies - _open_loans(book)
+
+
+class GenreResource(ModelResource):
+    """Shelf labels such as "Science fiction": a book may have several."""
+
+    class Meta:
+        model = Genre
+        natural_key = "name"
+        permissions = {"read": "yes", **LIBRARIANS_ONLY}
+
+    class Schema:
+        name = fields.String(min_length=1, max_length=60)
+        books = fields.ToMany("book", default=[])
 
 
 class MemberResource(ModelResource):

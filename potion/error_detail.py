@@ -135,12 +135,16 @@ def message_for(
                 verb = "is not a property" if len(extra) == 1 else "are not properties"
                 return f"{_listed(extra)} {verb} of {owner}"
         return f"{owner} has a property it does not accept"
-    if validator == "required":
+    if validator in ("required", "not_null"):
         names = list(value) if isinstance(value, (list, tuple)) else [value]
         if known and isinstance(instance, dict):
             names = [n for n in names if n not in instance] or names
+        if path and names == [path[-1]]:
+            path = path[:-1]  # the data store names the property in its path too
         full = [render_path([*path, n]) for n in names]
         return f"{_listed(full)} {'is' if len(full) == 1 else 'are'} required"
+    if validator == "type" and value == "storable":
+        return f"{name} holds a value the database cannot store"
     if validator == "type":
         found = f", not {_json_type(instance)}" if known else ""
         return f"{name} must be {_types(value)}{found}"
@@ -180,11 +184,16 @@ def message_for(
     if validator == "not":
         return f"{name} has a value that is not accepted"
     if validator == "$ref":
-        return f"{name} refers to a {value} that does not exist"
+        return f"{name} refers to an item that does not exist"
+    if validator == "foreign_key":
+        names = list(value) if isinstance(value, (list, tuple)) else [value]
+        return f"{_listed(names)} of {owner} refer{'s' if len(names) == 1 else ''} to an item that does not exist"
     if validator == "unique":
+        if isinstance(value, (list, tuple)) and value:
+            return f"another {subject or 'item'} has the same {', '.join(map(str, value))}"
         return f"{name} must be unique: another item has this value"
     if validator == "referencedBy":
-        return f"other items refer to this one ({_listed(list(value or ()))})"
+        return f"other items still refer to it (from {value})"
     return f"{name} is not valid ({validator})"
 
 

@@ -1,7 +1,7 @@
 """An app with an Api, contrib.auth and contrib.admin, for the admin's test-client tests.
 
 A small library on SQLite: authors (with a ``books`` Relation), books (a ToOne
-author), notes (each readable only by its owner or an editor) and secrets (only
+author, a ``tags`` Relation to tags, many-to-many), tags, notes (each readable only by its owner or an editor) and secrets (only
 for the ``keeper`` role).  Users: ``boss`` (superuser), ``ed`` (staff, editor),
 ``viewer`` (staff, no role: reads only) and ``plain`` (not staff).
 """
@@ -111,6 +111,16 @@ class Library:
             name = db.Column(db.String(120), nullable=False, unique=True)
             born = db.Column(db.Integer)
 
+        book_tag = db.Table(
+            "book_tag",
+            db.Column("book_id", db.Integer, db.ForeignKey("book.id"), primary_key=True),
+            db.Column("tag_id", db.Integer, db.ForeignKey("tag.id"), primary_key=True),
+        )
+
+        class Tag(db.Model):  # type: ignore[name-defined]
+            id = db.Column(db.Integer, primary_key=True)
+            name = db.Column(db.String(40), nullable=False, unique=True)
+
         class Book(db.Model):  # type: ignore[name-defined]
             id = db.Column(db.Integer, primary_key=True)
             title = db.Column(db.String(200), nullable=False)
@@ -122,6 +132,7 @@ class Library:
             in_print = db.Column(db.Boolean, nullable=False, default=True)
             published = db.Column(db.Date)
             summary = db.Column(db.Text)
+            tags = db.relationship(Tag, secondary=book_tag, lazy="dynamic", backref="books")
 
         class Note(db.Model):  # type: ignore[name-defined]
             id = db.Column(db.Integer, primary_key=True)
@@ -146,7 +157,17 @@ class Library:
                 name = fields.String(min_length=1, max_length=120)
                 born = fields.Integer(minimum=0, maximum=2100, nullable=True)
 
+        class TagResource(ModelResource):
+            class Meta:
+                model = Tag
+                permissions = {"read": "yes", **EDITORS}
+
+            class Schema:
+                name = fields.String(min_length=1, max_length=40)
+
         class BookResource(ModelResource):
+            tags = Relation("tag")
+
             class Meta:
                 model = Book
                 permissions = {"read": "yes", **EDITORS}
@@ -176,8 +197,14 @@ class Library:
                 model = Secret
                 permissions = {"read": "keeper", "create": "keeper"}
 
-        self.models = {"author": Author, "book": Book, "note": Note, "secret": Secret}
-        for resource in (AuthorResource, BookResource, NoteResource, SecretResource):
+        self.models = {
+            "author": Author,
+            "book": Book,
+            "tag": Tag,
+            "note": Note,
+            "secret": Secret,
+        }
+        for resource in (AuthorResource, BookResource, TagResource, NoteResource, SecretResource):
             api.add_resource(resource)
         self.admin = Admin(app, api=api, auth=auth)
         with app.app_context():

@@ -93,7 +93,13 @@ def test_dashboard_lists_readable_resources_with_counts(lib: Library) -> None:
     assert cards["user"] == "4" and cards["secret"] == "0"
     assert "People who write books." in page
     nav = re.search(r'<nav aria-label="Resources".*?</nav>', page, re.S).group(0)
-    assert ">Author</a>" in nav and ">Book</a>" in nav
+    # plural titles; the application's resources in their order, contrib.auth's last
+    links = re.findall(r">([^<>]+)</a></li>", nav)
+    assert links == ["Authors", "Books", "Tags", "Notes", "Secrets", "Roles", "Users"]
+    titles = re.findall(r'<h2><a href="[^"]+">([^<]+)</a></h2>', page)
+    assert titles == ["Authors", "Books", "Tags", "Notes", "Secrets", "Roles", "Users"]
+    assert "<title>Dashboard · Administration</title>" in page
+    assert '<a class="brand" href="/admin/">Administration</a>' in page
     assert 'role="status"' in page
     assert re.search(r'<button type="submit"[^>]*>Log out</button>', page)
 
@@ -131,7 +137,7 @@ def test_hidden_items_are_404(lib: Library) -> None:
 
 def test_list_columns_links_and_buttons(lib: Library) -> None:
     page = lib.session("ed").page("/admin/book/")
-    assert "<h1>Book</h1>" in page
+    assert "<h1>Books</h1>" in page
     headers = re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]*)', page)
     assert headers[1:] == ["Title", "ISBN", "Author", "Year", "Copies", "In print", "Published"]
     assert '<a class="button primary" href="/admin/book/new">New Book</a>' in page
@@ -396,18 +402,60 @@ def test_relation_add_and_remove(lib: Library) -> None:
     assert section is not None
     section_text = section.group(0)
     assert "<h2" in section_text and ">Books</h2>" in section_text
-    assert '<a href="/admin/book/3"' in section_text and ">Remove</button>" in section_text
-    assert '<label for="add-books">Add Books</label>' in section_text
+    assert '<a href="/admin/book/3"' in section_text
+    assert '<label for="add-books">Add Book</label>' in section_text
     assert '<option value="/api/book/1">The Dispossessed</option>' in section_text
+    # a book cannot be without its author (book.author is not nullable): no Remove
+    assert ">Remove</button>" not in section_text
     response = client.post("/admin/author/2/books/add", {"target": "/api/book/1"})
     assert response.status_code == 302 and response.location == "/admin/author/2"
     assert "Added" in client.follow(response)
     assert lib.rows("select author_id from book where id = 1") == [(2,)]
-    # removing a book from its author would leave it without one: the API refuses
+    # forced, the API refuses
     response = client.post("/admin/author/2/books/remove", {"target": "/api/book/1"})
     page = client.follow(response)
     assert 'class="message message-error"' in page
     assert lib.rows("select author_id from book where id = 1") == [(2,)]
+
+
+def test_many_to_many_relation_add_and_remove(lib: Library) -> None:
+    fiction = lib.add("tag", name="fiction")
+    lib.add("tag", name="classic")
+    client = lib.session("ed")
+    page = client.page("/admin/book/1")
+    section = re.search(r'<section class="relation" data-relation="tags".*?</section>', page, re.S)
+    assert section is not None
+    assert ">Tags</h2>" in section.group(0) and "None yet." in section.group(0)
+    assert '<label for="add-tags">Add Tag</label>' in section.group(0)
+    response = client.post("/admin/book/1/tags/add", {"target": f"/api/tag/{fiction}"})
+    assert response.status_code == 302 and response.location == "/admin/book/1"
+    page = client.follow(response)
+    assert lib.rows("select book_id, tag_id from book_tag") == [(1, fiction)]
+    section = re.search(r'<section class="relation" data-relation="tags".*?</section>', page, re.S)
+    assert f'<a href="/admin/tag/{fiction}" id="relation-tags-1">fiction</a>' in section.group(0)
+    # nothing on a tag must point at the book: it can leave the relation
+    assert ">Remove</button>" in section.group(0)
+    assert f'<input type="hidden" name="target" value="/api/tag/{fiction}">' in section.group(0)
+    # the tag offered for adding is only the one not yet there
+    assert re.findall(r'<option value="/api/tag/\d+">(\w+)</option>', section.group(0)) == [
+        "classic"
+    ]
+    response = client.post("/admin/book/1/tags/remove", {"target": f"/api/tag/{fiction}"})
+    assert response.status_code == 302
+    assert "Removed" in client.follow(response)
+    assert lib.rows("select count(*) from book_tag") == [(0,)]
+    assert lib.rows("select count(*) from tag") == [(2,)]  # the tag itself stays
+    # a reader sees the relation without the buttons, and a forced add is refused
+    viewer = lib.session("viewer")
+    section = re.search(
+        r'<section class="relation" data-relation="tags".*?</section>',
+        viewer.page("/admin/book/1"),
+        re.S,
+    ).group(0)
+    assert ">Remove</button>" not in section and "Add Tag" not in section
+    response = viewer.post("/admin/book/1/tags/add", {"target": f"/api/tag/{fiction}"})
+    assert response.status_code == 403
+    assert lib.rows("select count(*) from book_tag") == [(0,)]
 
 
 def test_relation_without_update_permission(lib: Library) -> None:
@@ -415,7 +463,7 @@ def test_relation_without_update_permission(lib: Library) -> None:
     page = client.page("/admin/author/1")
     section = re.search(r'<section class="relation" data-relation="books".*?</section>', page, re.S)
     assert section is not None and "The Dispossessed" in section.group(0)
-    assert ">Remove</button>" not in section.group(0) and "Add Books" not in section.group(0)
+    assert ">Remove</button>" not in section.group(0) and "Add Book" not in section.group(0)
     response = client.post("/admin/author/2/books/add", {"target": "/api/book/1"})
     assert response.status_code == 403
     assert lib.rows("select author_id from book where id = 1") == [(1,)]
@@ -456,12 +504,14 @@ def test_a_delete_the_store_refuses_is_explained(lib: Library) -> None:
 def test_bulk_delete(lib: Library) -> None:
     client = lib.session("ed")
     page = client.page("/admin/book/delete?id=1&id=3")
-    assert "<h1>Delete 2 items?</h1>" in page
-    assert "The Dispossessed" in page and "Kindred" in page and ">Yes, delete</button>" in page
+    assert "<h1>Delete 2 Books?</h1>" in page
+    doomed = re.search(r'<ul class="doomed">.*?</ul>', page, re.S).group(0)
+    assert re.findall(r"<li>([^<]+)</li>", doomed) == ["The Dispossessed", "Kindred"]
+    assert ">Yes, delete</button>" in page
     assert page.count('type="hidden" name="id"') == 2
     response = client.post("/admin/book/delete", {"id": ["1", "3"]})
     assert response.status_code == 302 and response.location == "/admin/book/"
-    assert "Deleted 2 items" in client.follow(response)
+    assert "Deleted 2 Books: The Dispossessed, Kindred" in main_text(client.follow(response))
     assert lib.rows("select id from book") == [(2,)]
     response = client.get("/admin/book/delete")
     assert response.status_code == 302
@@ -507,7 +557,7 @@ def test_admin_on_a_plain_app_with_init_app(tmp_path: Any) -> None:
     client = Session(app, "root")
     assert client.get("/ignored/").status_code == 404
     page = client.page("/staff/")
-    assert re.findall(r'data-resource="(\w+)"', page) == ["role", "user", "widget"]
+    assert re.findall(r'data-resource="(\w+)"', page) == ["widget", "role", "user"]
     assert client.get("/staff/hidden/").status_code == 404
     users = client.page("/staff/user/")
     assert re.findall(r'<th scope="col"[^>]*>\s*(?:<a [^>]*>)?([^<]*)', users)[1:] == ["Username"]
@@ -585,3 +635,66 @@ def test_wrong_admin_options_stop_the_start(tmp_path: Any) -> None:
     api.add_resource(Thing)
     with pytest.raises(ValueError, match=r"Thing: unknown admin option\(s\) colums"):
         Admin(app, api=api)
+
+
+def test_the_error_summary_names_fields_by_their_labels(lib: Library) -> None:
+    client = lib.session("ed")
+    data = {"title": "X", "isbn": "nope", "author": "/api/author/1", "in_print": "true"}
+    response = client.post("/admin/book/new", dict(data, year="3000"))
+    assert response.status_code == 400
+    summary = re.search(
+        r'<div class="alert" role="alert" id="form-errors">.*?</div>', response.text, re.S
+    )
+    items = re.findall(r'<li><a href="#field-(\w+)">([^<]+)</a>', summary.group(0))
+    assert items == [("isbn", "ISBN"), ("year", "Year")]
+    # the form's label and the column header say ISBN too, from the field's title
+    assert '<label for="field-isbn">ISBN' in response.text
+    assert lib.rows("select count(*) from book") == [(3,)]
+
+
+def test_the_filter_panel_is_open_only_when_a_filter_is_on(lib: Library) -> None:
+    client = lib.session("ed")
+    panel = element(client.page("/admin/book/"), r'details class="filter-panel"')
+    assert panel == '<details class="filter-panel">'
+    for query in ("?q=Kin", "?f=year&op=gt&v=1970"):
+        page = client.page("/admin/book/" + query)
+        assert (
+            element(page, r'details class="filter-panel"') == '<details class="filter-panel" open>'
+        )
+        assert 'Search and filters <span class="on">(1 on)</span></summary>' in page
+    # the table scrolls in its own region
+    assert element(page, r'div class="table-wrap"') is not None
+
+
+def test_bulk_delete_says_what_was_deleted_and_what_was_not(lib: Library) -> None:
+    calvino = lib.add("author", name="Italo Calvino", born=1923)
+    client = lib.session("ed")
+    page = client.page(f"/admin/author/delete?id=1&id={calvino}")
+    assert "<h1>Delete 2 Authors?</h1>" in page
+    doomed = re.search(r'<ul class="doomed">.*?</ul>', page, re.S).group(0)
+    assert re.findall(r"<li>([^<]+)</li>", doomed) == ["Ursula K. Le Guin", "Italo Calvino"]
+    response = client.post("/admin/author/delete", {"id": ["1", str(calvino)]})
+    page = client.follow(response)
+    assert '<p class="message message-success">Deleted 1 Author: Italo Calvino</p>' in page
+    failed = re.search(r'<p class="message message-error">([^<]+)</p>', page).group(1)
+    assert failed.startswith("Not deleted: 1 Author: Ursula K. Le Guin (")
+    assert lib.rows("select id from author order by id") == [(1,), (2,)]
+
+
+def test_the_brand_is_the_api_title(lib: Library) -> None:
+    lib.api.title = "Lending library"
+    page = lib.session("ed").page("/admin/")
+    assert '<a class="brand" href="/admin/">Lending library</a>' in page
+    assert "<title>Dashboard · Lending library</title>" in page
+    lib.admin.title = "Back office"  # Admin(title=...) wins
+    assert '<a class="brand" href="/admin/">Back office</a>' in lib.session("ed").page("/admin/")
+
+
+def test_resource_titles_from_admin_options(tmp_path: Any) -> None:
+    library = Library(tmp_path, admin_options={"title": "Volume", "title_plural": "Volumes"})
+    library.add("author", name="Ursula K. Le Guin")
+    client = library.session("ed")
+    page = client.page("/admin/book/")
+    assert "<h1>Volumes</h1>" in page and ">New Volume</a>" in page
+    assert '<label for="add-books">Add Volume</label>' in client.page("/admin/author/1")
+    assert "<h1>New Volume</h1>" in client.page("/admin/book/new")

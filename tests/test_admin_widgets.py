@@ -11,7 +11,7 @@ from potion import ModelResource, fields
 from potion.backends.memory import MemoryManager
 from potion.contrib.admin.dispatch import Answer
 from potion.contrib.admin.messages import describe, field_errors
-from potion.contrib.admin.registry import AdminResource, humanize
+from potion.contrib.admin.registry import AdminResource, humanize, plural, singular
 from potion.contrib.admin.widgets import OMIT, LocalError, widget_for
 
 
@@ -156,7 +156,11 @@ def test_messages_for_validation_errors() -> None:
     )
     by_field, summary = field_errors(answer, ["a", "b", "d"], {"b": 1})
     assert by_field == {"a": "This field is required", "d": "Enter a value of at most 3"}
-    assert summary == ["Bad", "c is required", "elsewhere.0: Enter a value of at least 1"]
+    assert summary == ["Bad", "C is required", "Elsewhere › 0: Enter a value of at least 1"]
+    # the summary names fields by their labels
+    labels = {"c": "Colour", "elsewhere": "Where"}
+    labelled = field_errors(answer, ["a", "b", "d"], {"b": 1}, labels)[1]
+    assert labelled[1:] == ["Colour is required", "Where › 0: Enter a value of at least 1"]
 
 
 def test_admin_options_are_checked() -> None:
@@ -186,3 +190,59 @@ def test_admin_options_are_checked() -> None:
     with pytest.raises(ValueError, match="not readable fields"):
         AdminResource(Gizmo, {"columns": ["nope"]})
     assert humanize("due_on") == "Due on"
+
+
+def test_names_in_words_keep_acronyms() -> None:
+    assert humanize("isbn") == "ISBN"
+    assert humanize("user_id") == "User ID"
+    assert humanize("homepage_url") == "Homepage URL"
+    assert humanize("uuid") == "UUID" and humanize("api_key") == "API key"
+    assert humanize("ip_address") == "IP address"
+    assert humanize("email") == "Email" and humanize("due_on") == "Due on"
+    assert humanize("$id") == "ID"
+
+
+def test_plural_and_singular_titles() -> None:
+    assert [plural(w) for w in ("Book", "Category", "Box", "Key", "Loan status")] == [
+        "Books",
+        "Categories",
+        "Boxes",
+        "Keys",
+        "Loan statuses",
+    ]
+    assert [singular(w) for w in ("Users", "Categories", "Boxes", "Status", "Authentication")] == [
+        "User",
+        "Category",
+        "Box",
+        "Status",
+        "Authentication",
+    ]
+
+
+def test_titles_from_the_resource_and_from_options() -> None:
+    class Person(ModelResource):
+        class Meta:
+            manager = MemoryManager
+            name = "person"
+
+        class Schema:
+            name = fields.String()
+            homepage_url = fields.String(title="Web page")
+
+    entry = AdminResource(Person)
+    assert (entry.title, entry.title_plural) == ("Person", "Persons")
+    assert entry.field_title("homepage_url") == "Web page"
+    entry = AdminResource(Person, {"title": "Person", "title_plural": "People"})
+    assert (entry.title, entry.title_plural) == ("Person", "People")
+
+    class Users(ModelResource):
+        class Meta:
+            manager = MemoryManager
+            name = "account"
+            title = "Users"
+
+        class Schema:
+            username = fields.String()
+
+    entry = AdminResource(Users)
+    assert (entry.title, entry.title_plural) == ("User", "Users")

@@ -180,6 +180,39 @@ def test_errors_raised_by_code_get_messages_too():
         assert conflict.as_dict()["errors"][0]["message"] == (
             "'isbn' must be unique: another item has this value"
         )
+        # the errors of the data stores (potion.backends.sqlerrors)
+        store = [
+            (
+                {"path": ["author_id"], "validationOf": {"required": ["author_id"]}},
+                "'author_id' is required",
+            ),
+            (
+                {"path": ["author_id"], "validationOf": {"$ref": "author_id"}},
+                "'author_id' refers to an item that does not exist",
+            ),
+            (
+                {"path": [], "validationOf": {"unique": ["title"]}, "resource": "book"},
+                "another book has the same title",
+            ),
+            (
+                {"path": [], "validationOf": {"not_null": ["isbn"]}, "resource": "book"},
+                "'isbn' is required",
+            ),
+            (
+                {"path": [], "validationOf": {"foreign_key": ["author"]}, "resource": "book"},
+                "'author' of book refers to an item that does not exist",
+            ),
+            (
+                {"path": [], "validationOf": {"referencedBy": "loan"}},
+                "other items still refer to it (from loan)",
+            ),
+            (
+                {"path": [], "validationOf": {"type": "storable"}},
+                "the body holds a value the database cannot store",
+            ),
+        ]
+        for entry, message in store:
+            assert ValidationError([entry]).as_dict()["errors"][0]["message"] == message
         given = ValidationError([{"path": [], "message": "Mine.", "validationOf": {"x": 1}}])
         assert given.as_dict()["errors"][0]["message"] == "Mine."
 

@@ -64,8 +64,8 @@ def login(project, username):
 
 def test_the_demo_command(library):
     output = library.demo_output
-    assert "Applied 1 migration" in output
-    assert "Loaded the demo library: 17 items." in output
+    assert "Applied 2 migrations" in output
+    assert "Loaded the demo library: 21 items." in output
     assert "admin " in output and "superuser: everything" in output
     assert "member C-0001: her own card and loans" in output
     # a second run keeps the data and gives new passwords
@@ -147,7 +147,7 @@ def test_dumpdata_and_loaddata_round_trip(library, tmp_path):
     assert dumped.exit_code == 0, dumped.output
     entries = json.loads((tmp_path / "all.json").read_text())
     assert [e["resource"] for e in entries][:1] == ["author"]
-    assert {e["resource"] for e in entries} == {"author", "book", "member", "loan"}
+    assert {e["resource"] for e in entries} == {"author", "book", "genre", "member", "loan"}
     loaded = manage(library, "loaddata", str(tmp_path / "all.json"))
     assert loaded.exit_code == 0, loaded.output
     assert loaded.output.startswith(f"Loaded {len(entries)} items")
@@ -216,3 +216,40 @@ def test_the_admin_of_the_example_project(library):
     ann.post("/api/auth/login", json={"username": "ann", "password": library.passwords["ann"]})
     response = ann.get("/admin/")
     assert response.status_code == 302 and response.location.startswith("/login?next=")
+
+
+def test_genres_are_added_to_and_removed_from_a_book_in_the_admin(library):
+    lena = login(library, "lena")
+    token = lena.environ_base["HTTP_X_CSRFTOKEN"]
+
+    def genres():
+        return [g["$ref"] for g in lena.get("/api/book/3/genres").json]
+
+    fantasy = lena.get("/api/genre", query_string={"where": '{"name": "Fantasy"}'}).json[0]
+    assert len(genres()) == 2  # Kindred: science fiction, historical fiction
+    page = lena.get("/admin/book/3").get_data(as_text=True)
+    section = re.search(
+        r'<section class="relation" data-relation="genres".*?</section>', page, re.S
+    )
+    assert section is not None and page.count(">Remove</button>") == 2
+    assert '<label for="add-genres">Add Genre</label>' in section.group(0)
+    added = lena.post(
+        "/admin/book/3/genres/add", data={"target": fantasy["$uri"], "csrf_token": token}
+    )
+    assert added.status_code == 302
+    assert fantasy["$uri"] in genres() and len(genres()) == 3
+    removed = lena.post(
+        "/admin/book/3/genres/remove", data={"target": fantasy["$uri"], "csrf_token": token}
+    )
+    assert removed.status_code == 302
+    assert fantasy["$uri"] not in genres() and len(genres()) == 2
+    # the genre stays, with its own books
+    assert lena.get(fantasy["$uri"]).json["name"] == "Fantasy"
+    # anyone reads genres; only librarians change them
+    anyone = library.app.test_client()
+    assert anyone.get("/api/book/3/genres").status_code == 200
+    assert anyone.post("/api/book/3/genres", json={"$ref": fantasy["$uri"]}).status_code in (
+        401,
+        403,
+    )
+    assert len(genres()) == 2

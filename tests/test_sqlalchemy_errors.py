@@ -221,3 +221,39 @@ def test_a_value_the_database_cannot_store_is_400(shop):
     assert response.status_code == 400, response.json
     assert response.json["errors"] == [{"path": [], "validationOf": {"type": "storable"}}]
     assert shop.count("short") == 0
+
+
+def test_the_table_that_refuses_a_delete_ignores_cascading_keys() -> None:
+    import sqlalchemy as sa
+
+    from potion.backends.sqlalchemy.errors import _referencing_table
+
+    metadata = sa.MetaData()
+    book = sa.Table("book", metadata, sa.Column("id", sa.Integer, primary_key=True))
+    sa.Table(
+        "loan",
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("book_id", sa.ForeignKey("book.id")),
+    )
+    sa.Table(
+        "book_genre",
+        metadata,
+        sa.Column("book_id", sa.ForeignKey("book.id", ondelete="CASCADE"), primary_key=True),
+    )
+    sa.Table("note", metadata, sa.Column("book_id", sa.ForeignKey("book.id", ondelete="SET NULL")))
+    assert _referencing_table(book) == "loan"
+    sa.Table("review", metadata, sa.Column("book_id", sa.ForeignKey("book.id")))
+    assert _referencing_table(book) is None  # two could refuse: which one is not known
+
+
+def test_a_duplicate_whose_field_is_unknown_reads_as_a_sentence():
+    from potion.backends.sqlerrors import error_for_fields
+
+    named = error_for_fields("unique", ["isbn"], {})
+    assert (named.status_code, named.message) == (409, "An item with this isbn already exists")
+    unnamed = error_for_fields("unique", [], {})
+    assert (unnamed.status_code, unnamed.message) == (
+        409,
+        "An item with one of its unique values already exists",
+    )

@@ -11,8 +11,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import pytest
-
 from .project_env import run
 from .test_docs import DOCS, files_shown
 
@@ -48,9 +46,5 @@ def test_the_app_factory_example_passes(tmp_path):
 
 
 def test_the_memory_reset_example_passes(tmp_path):
-    from potion.backends import memory
-
-    if not hasattr(memory, "reset_all"):
-        pytest.skip("potion.backends.memory.reset_all is not there yet (issue 17's code part)")
     output = _run_example(tmp_path, ["test_notes.py"])
     assert "2 passed" in output, output

@@ -290,10 +290,8 @@ def error_for_fields(kind: str, keys: list[str], debug: dict[str, Any]) -> Potio
     """
     if kind == "unique":
         errors = [{"path": [k], "validationOf": {"unique": True}} for k in keys]
-        names = ", ".join(keys) or "a unique value"
-        return DuplicateKey(
-            f"An item with this {names} already exists", errors=errors, debug_info=debug
-        )
+        names = f"this {', '.join(keys)}" if keys else "one of its unique values"
+        return DuplicateKey(f"An item with {names} already exists", errors=errors, debug_info=debug)
     if kind == "not_null":
         errors = [{"path": [k], "validationOf": {"required": [k]}} for k in keys]
         return IntegrityViolation(errors, message=f"A value is required: {', '.join(keys)}")

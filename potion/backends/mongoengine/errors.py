@@ -72,9 +72,9 @@ class ErrorsMixin(MongoEngineBase):
             for key in _duplicate_keys(self.model, item, exc, insert)
         ]
         errors = [{"path": [key], "validationOf": {"unique": True}} for key in keys]
-        names = ", ".join(keys) or "a unique value"
+        names = f"this {', '.join(keys)}" if keys else "one of its unique values"
         return DuplicateKey(
-            f"An item with this {names} already exists",
+            f"An item with {names} already exists",
             errors=errors,
             debug_info={"exception_message": str(exc)},
         )

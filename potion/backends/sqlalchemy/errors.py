@@ -198,10 +198,16 @@ class ErrorsMixin(SQLAlchemyBase):
 
 
 def _referencing_table(table: Any) -> str | None:
-    """The one table with a foreign key to ``table``, if there is exactly one."""
+    """The one table with a foreign key to ``table`` that can refuse a delete, if there
+    is exactly one (keys ``ON DELETE CASCADE`` or ``SET NULL`` never refuse it)."""
     names = {
         other.name
         for other in table.metadata.tables.values()
-        if other is not table and any(fk.column.table is table for fk in other.foreign_keys)
+        if other is not table
+        and any(
+            fk.column.table is table
+            and (fk.ondelete or "").upper() not in ("CASCADE", "SET NULL", "SET DEFAULT")
+            for fk in other.foreign_keys
+        )
     }
     return names.pop() if len(names) == 1 else None

@@ -12,6 +12,8 @@ __all__ = ["Admin", "get_admin", "DEFAULT_URL"]
 
 #: Where the admin is mounted unless told otherwise (``POTION_ADMIN_URL``).
 DEFAULT_URL = "/admin"
+#: The admin's name when neither ``Admin(title=...)`` nor the Api has one.
+DEFAULT_TITLE = "Administration"
 
 
 class Admin:
@@ -23,7 +25,8 @@ class Admin:
         app when not given.  Only its logged-in staff and superusers enter.
     :param url_prefix: where the admin is mounted; else the app's
         ``POTION_ADMIN_URL``, else ``/admin``.
-    :param title: the name in the admin's header.
+    :param title: the name in the admin's header (default: the Api's title, else
+        ``"Administration"``).
     :param options: ``{resource name: {option: value}}``, over each resource's
         ``Meta.admin`` (see :mod:`potion.contrib.admin.registry`).
 
@@ -38,13 +41,13 @@ class Admin:
         auth: Any = None,
         url_prefix: str | None = None,
         *,
-        title: str = "Administration",
+        title: str | None = None,
         options: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         self.api = api
         self.auth = auth
         self.url_prefix = url_prefix
-        self.title = title
+        self._title = title
         self.options = {name: dict(value) for name, value in (options or {}).items()}
         self._resources: dict[Any, AdminResource] = {}
         if app is not None:
@@ -71,17 +74,30 @@ class Admin:
         app.extensions["potion_admin"] = self
         self.resources()  # wrong admin options of the resources known now stop the start
 
+    @property
+    def title(self) -> str:
+        """The name in the admin's header: ``Admin(title=...)``, else the Api's title
+        (``POTION_API_TITLE`` on a project), else ``"Administration"``."""
+        return str(self._title or getattr(self.api, "title", None) or DEFAULT_TITLE)
+
+    @title.setter
+    def title(self, value: str | None) -> None:
+        self._title = value
+
     # -- the resources -------------------------------------------------------------------
 
     def resources(self) -> list[AdminResource]:
         """Every resource of the Api the admin can show (a model resource with a
-        list route and not ``Meta.admin = False``), in the Api's order."""
-        shown = []
+        list route and not ``Meta.admin = False``): the application's own in the
+        order they were added to the Api, then contrib.auth's (users, roles)."""
+        own: list[AdminResource] = []
+        auth: list[AdminResource] = []
+        auth_resources = set((getattr(self.auth, "resources", None) or {}).values())
         for resource in list(self.api.resources.values()):
             entry = self.resource(resource)
             if entry is not None:
-                shown.append(entry)
-        return shown
+                (auth if resource in auth_resources else own).append(entry)
+        return own + auth
 
     def resource(self, resource: Any) -> AdminResource | None:
         """The admin's view of ``resource`` (a class or a name), or None when hidden."""

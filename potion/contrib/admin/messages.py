@@ -8,11 +8,12 @@ the form go to the summary at the top of the form.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from werkzeug.http import HTTP_STATUS_CODES
 
 from .dispatch import Answer
+from .registry import humanize
 
 __all__ = ["field_errors", "describe"]
 
@@ -80,14 +81,23 @@ def describe(error: dict[str, Any], sent: Any = None) -> str:
 
 
 def field_errors(
-    answer: Answer, keys: Iterable[str], body: dict[str, Any]
+    answer: Answer,
+    keys: Iterable[str],
+    body: dict[str, Any],
+    labels: Mapping[str, str] | None = None,
 ) -> tuple[dict[str, str], list[str]]:
     """``({field: message}, [summary messages])`` of an API error answer.
 
     ``keys`` are the fields of the form, ``body`` what was sent (a missing
-    required field is reported by the API without a path).
+    required field is reported by the API without a path).  The summary names
+    fields by their ``labels`` (else their names in words).
     """
     keys = list(keys)
+    labels = labels or {}
+
+    def label(key: Any) -> str:
+        return labels.get(str(key)) or humanize(str(key))
+
     by_field: dict[str, str] = {}
     summary: list[str] = []
     for error in answer.errors:
@@ -99,7 +109,7 @@ def field_errors(
                 if key in keys:
                     by_field.setdefault(key, "This field is required")
                 else:
-                    summary.append(f"{key} is required")
+                    summary.append(f"{label(key)} is required")
             continue
         head = path[0] if path else None
         if head is None and answer.message and answer.message not in _GENERIC:
@@ -107,7 +117,7 @@ def field_errors(
         if head in keys:
             by_field.setdefault(str(head), describe(error, body.get(str(head), "")))
         else:
-            where = ".".join(str(p) for p in path)
+            where = " › ".join([label(path[0])] + [str(p) for p in path[1:]]) if path else ""
             text = describe(error)
             summary.append(f"{where}: {text}" if where else text)
     message = answer.message

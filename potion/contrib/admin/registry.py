@@ -28,6 +28,12 @@ leave the resource out of the admin), overridden by ``Admin(options={name:
     ``{relation attribute: title}`` for the Relation sections of the item page.
 ``choices_limit``
     How many items of a referenced resource a select offers (default 500).
+``title``
+    What one item is called (``"Book"``): in "New Book", "Add Book" and an item
+    without a label (default: ``Meta.title``, else the name in words, made singular).
+``title_plural``
+    What the items are called (``"Books"``): on the dashboard, in the menu and as the
+    list's heading (default: ``title`` made plural).
 """
 
 from __future__ import annotations
@@ -38,20 +44,69 @@ from ... import fields
 from ...routes import Relation
 from .dispatch import item_path
 
-__all__ = ["AdminResource", "OPTION_KEYS", "humanize"]
+__all__ = ["AdminResource", "OPTION_KEYS", "humanize", "plural", "singular", "ACRONYMS"]
 
 OPTION_KEYS = frozenset(
-    {"columns", "search", "label", "fields", "widgets", "per_page", "relations", "choices_limit"}
+    {
+        "columns",
+        "search",
+        "label",
+        "fields",
+        "widgets",
+        "per_page",
+        "relations",
+        "choices_limit",
+        "title",
+        "title_plural",
+    }
 )
 _LABEL_CANDIDATES = ("title", "name", "username", "label")
 _IDENTITY_KEYS = ("$uri", "$id", "$type")
 _MAX_COLUMNS = 7
 
 
+#: Words shown upper-case in labels drawn from names (``isbn`` → ``ISBN``).
+ACRONYMS = frozenset(
+    {"api", "csv", "html", "http", "https", "id", "ip", "isbn", "json", "sku", "uri", "url", "uuid"}
+)
+
+
 def humanize(name: str) -> str:
-    """``due_on`` → ``Due on``; ``isbn`` → ``Isbn``."""
-    text = name.lstrip("$").replace("_", " ").strip()
+    """A name in words: ``due_on`` → ``Due on``, ``isbn`` → ``ISBN``, ``user_id`` →
+    ``User ID``, ``homepage_url`` → ``Homepage URL`` (see :data:`ACRONYMS`)."""
+    words = name.lstrip("$").replace("_", " ").replace("-", " ").split()
+    words = [word.upper() if word.lower() in ACRONYMS else word for word in words]
+    text = " ".join(words)
     return text[:1].upper() + text[1:]
+
+
+_VOWELS = frozenset("aeiou")
+
+
+def plural(word: str) -> str:
+    """An English plural of the last word of ``word`` (``Book`` → ``Books``,
+    ``Category`` → ``Categories``, ``Box`` → ``Boxes``); ``title_plural`` overrides it."""
+    lower = word.lower()
+    if not word or lower.endswith(("ies", "ses", "xes", "zes", "ches", "shes")):
+        return word
+    if lower.endswith("y") and len(word) > 1 and lower[-2] not in _VOWELS:
+        return word[:-1] + "ies"
+    if lower.endswith(("s", "x", "z", "ch", "sh")):
+        return word + "es"
+    return word + "s"
+
+
+def singular(word: str) -> str:
+    """The singular of a plural made by :func:`plural` (``Users`` → ``User``); other
+    words as they are."""
+    lower = word.lower()
+    if lower.endswith("ies") and len(word) > 3:
+        return word[:-3] + "y"
+    if lower.endswith(("sses", "xes", "zes", "ches", "shes")):
+        return word[:-2]
+    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and len(word) > 1:
+        return word[:-1]
+    return word
 
 
 def _docstring_line(resource: Any) -> str | None:
@@ -75,7 +130,11 @@ class AdminResource:
                 f"(known: {', '.join(sorted(OPTION_KEYS))})"
             )
         self.options = options
-        self.title: str = resource.meta.get("title") or humanize(self.name)
+        #: What one item is called ("Book") and what many are ("Books").
+        self.title: str = str(
+            options.get("title") or singular(resource.meta.get("title") or humanize(self.name))
+        )
+        self.title_plural: str = str(options.get("title_plural") or plural(self.title))
         self.description: str | None = resource.meta.get("description") or _docstring_line(resource)
         self.schema_fields: dict[str, Any] = dict(resource.schema.fields)
         manager = resource.manager
@@ -219,6 +278,24 @@ class AdminResource:
             name = route_set.attribute or attribute
             found.append((name, titles.get(name) or humanize(name), route_set.target))
         return found
+
+    def relation_removable(self, target: Any) -> bool:
+        """Whether an item can leave a Relation to ``target``: not when the target has a
+        reference back to this resource that cannot be empty (a book's required
+        author), as its schema says."""
+        schema = getattr(target, "schema", None)
+        if schema is None:
+            return True
+        for field in schema.fields.values():
+            if not isinstance(field, fields.ToOne) or field.nullable:
+                continue
+            try:
+                points_back = field.target is self.resource
+            except Exception:  # an unresolvable reference: the start-up checks say so
+                continue
+            if points_back:
+                return False
+        return True
 
     def relation_rels(self, attribute: str) -> tuple[str, str, str]:
         """The rels of a relation's list, add and remove routes."""

@@ -29,7 +29,7 @@ from .dispatch import Answer, call_api, item_path
 from .forms import Forms, changed, read_only
 from .listing import OPERATORS, ListState
 from .messages import field_errors
-from .registry import AdminResource
+from .registry import AdminResource, singular
 from .widgets import Widget, reference_of, widget_for
 
 __all__ = ["make_blueprint", "AdminAbort", "SECURITY_HEADERS"]
@@ -252,7 +252,7 @@ class _Pages(Forms):
         ]
         return self.render(
             "list.html",
-            title=entry.title,
+            title=entry.title_plural,
             entry=entry,
             state=state,
             base=base,
@@ -327,7 +327,9 @@ class _Pages(Forms):
             flash("Saved", "success")
             return redirect(url_for(".item", name=name, item_id=entry.id_of(answer.data)))
         if answer.status in (400, 409):
-            errors, summary = field_errors(answer, [w.key for w in widgets], body)
+            errors, summary = field_errors(
+                answer, [w.key for w in widgets], body, {w.key: w.label for w in widgets}
+            )
             return self.form_page(
                 entry, widgets, typed, errors, summary, creating=True, status=answer.status
             )
@@ -352,6 +354,7 @@ class _Pages(Forms):
             title=title,
             entry=entry,
             rows=self.form_rows(widgets, values, errors, context.pop("item", None)),
+            labels={w.key: w.label for w in widgets},
             errors=errors,
             summary=summary,
             **context,
@@ -391,7 +394,9 @@ class _Pages(Forms):
                     return redirect(url_for(".item", name=name, item_id=item_id))
                 if answer.status not in (400, 409):
                     raise self.refuse(answer)
-                errors, summary = field_errors(answer, [w.key for w in editable], changes)
+                errors, summary = field_errors(
+                    answer, [w.key for w in editable], changes, {w.key: w.label for w in editable}
+                )
                 status = answer.status
             else:
                 status = 400
@@ -432,6 +437,7 @@ class _Pages(Forms):
                 for ref in references
             ]
             can_add = can_update and entry.has_route(add_rel)
+            target_entry = self.admin.resource(target)
             options = []
             if can_add:
                 linked = set(references)
@@ -443,7 +449,10 @@ class _Pages(Forms):
                     "children": children,
                     "total": answer.total,
                     "can_add": can_add,
-                    "can_remove": can_update and entry.has_route(remove_rel),
+                    "add_label": target_entry.title if target_entry else singular(title),
+                    "can_remove": can_update
+                    and entry.has_route(remove_rel)
+                    and entry.relation_removable(target),
                     "options": options,
                 }
             )
@@ -526,17 +535,21 @@ class _Pages(Forms):
             flash("Select the items to delete first", "error")
             return redirect(back)
         if request.method == "POST":
-            deleted, failed = 0, []
+            deleted: list[str] = []
+            failed: list[str] = []
             for item_id in ids:
+                one = call_api("GET", entry.api_path(item_id))
+                label = entry.label_of(one.data) if isinstance(one.data, dict) else item_id
                 answer = call_api("DELETE", entry.api_path(item_id))
                 if answer.ok:
-                    deleted += 1
+                    deleted.append(label)
                 else:
-                    failed.append(f"{item_id}: {answer.message or answer.status}")
+                    reason = field_errors(answer, (), {})[1][0]
+                    failed.append(f"{label} ({reason})")
             if deleted:
-                flash(f"Deleted {deleted} item{'s' if deleted != 1 else ''}", "success")
-            for failure in failed:
-                flash(f"Not deleted: {failure}", "error")
+                flash(f"Deleted {_count(entry, len(deleted))}: {', '.join(deleted)}", "success")
+            if failed:
+                flash(f"Not deleted: {_count(entry, len(failed))}: {'; '.join(failed)}", "error")
             return redirect(back)
         items = []
         found = []
@@ -547,10 +560,9 @@ class _Pages(Forms):
                 items.append({"id": item_id, "label": entry.label_of(answer.data)})
         if not items:
             raise AdminAbort(404, "There are no such items.")
-        count = len(items)
         return self.render(
             "delete.html",
-            title=f"Delete {count} item{'s' if count != 1 else ''}?",
+            title=f"Delete {_count(entry, len(items))}?",
             entry=entry,
             items=items,
             cascade=self.cascade(entry, found),
@@ -580,7 +592,7 @@ class _Pages(Forms):
                     continue
                 groups.append(
                     {
-                        "title": other.title,
+                        "title": other.title_plural,
                         "field": field.title or key,
                         "nullable": bool(field.nullable),
                         "total": answer.total,
@@ -596,6 +608,11 @@ class _Pages(Forms):
                     }
                 )
         return groups
+
+
+def _count(entry: AdminResource, count: int) -> str:
+    """``1 Book``, ``3 Books``."""
+    return f"{count} {entry.title if count == 1 else entry.title_plural}"
 
 
 def _per_page(entry: AdminResource) -> int:

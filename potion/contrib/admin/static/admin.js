@@ -70,7 +70,19 @@
     }
   }
 
+  // The filter panel is a <details>: the page opens it when a filter or a search is on;
+  // on screens wider than a phone it stays open.
+  function filterPanel() {
+    var panel = document.querySelector("details.filter-panel");
+    if (!panel || !window.matchMedia) { return; }
+    var wide = window.matchMedia("(min-width: 600px)");
+    function fit() { if (wide.matches) { panel.open = true; } }
+    if (wide.addEventListener) { wide.addEventListener("change", fit); }
+    fit();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    filterPanel();
     fitFilterRow();
     filterBoxes();
     focusErrors();
