@@ -12,7 +12,7 @@ from flask.json.provider import DefaultJSONProvider
 from werkzeug.exceptions import HTTPException
 
 from . import checks
-from .backends import manager_for_model
+from .backends import Manager, manager_for_model
 from .encoding import PotionJSONProvider, json_response
 from .exceptions import InternalError, PotionException
 from .resource import HYPER_SCHEMA, ModelResource, Resource
@@ -415,21 +415,35 @@ def _release_stores(error: BaseException | None) -> None:
     The response is already computed: a rollback that fails on a dead connection
     must not turn it into an error page.
     """
-    released: set[Any] = set()
-    for api in current_app.extensions.get("potion", []):
+    for release in _releases(current_app._get_current_object()):  # type: ignore[attr-defined]
+        try:
+            release()
+        except Exception as exc:
+            current_app.logger.warning("Releasing the data store failed: %s", exc)
+
+
+def _releases(app: Flask) -> list[Callable[[], None]]:
+    """The ``release`` of one manager per store the app's Apis serve (managers of one
+    store share a transaction key), worked out again only when resources are added."""
+    apis = app.extensions.get("potion", [])
+    version = tuple(len(api.resources) for api in apis)
+    cached = app.extensions.get("potion_releases")
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    releases: list[Callable[[], None]] = []
+    seen: set[Any] = set()
+    for api in apis:
         for resource in api.resources.values():
             manager = resource.manager
             release = getattr(manager, "release", None)
-            if release is None:
-                continue
+            if release is None or getattr(type(manager), "release", None) is Manager.release:
+                continue  # no store to release (the default does nothing)
             try:
                 key = (type(manager), manager._transaction_key())
             except Exception:
                 key = (type(manager), id(manager))
-            if key in released:
-                continue
-            released.add(key)
-            try:
-                release()
-            except Exception as exc:
-                current_app.logger.warning("Releasing the data store failed: %s", exc)
+            if key not in seen:
+                seen.add(key)
+                releases.append(release)
+    app.extensions["potion_releases"] = (version, releases)
+    return releases

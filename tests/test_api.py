@@ -595,3 +595,34 @@ def test_an_api_blueprint_is_registered_once():
     with pytest.raises(RuntimeError, match="can be registered once"):
         app.register_blueprint(blueprint, url_prefix="/v2", name="v2")
     assert app.test_client().get("/v1/note").status_code == 200
+
+
+def test_every_store_is_released_after_each_request_once():
+    """The stores a request may have used are released when its app context ends,
+    once per store (managers sharing a transaction share a store), for every Api."""
+    released = []
+
+    class Recording(MemoryManager):
+        def release(self):
+            released.append(self.resource.meta.name)
+
+        def _transaction_key(self):
+            return 1  # one store for all
+
+    def labelled(name, manager=None):
+        meta = type("Meta", (), {"name": name, **({"manager": manager} if manager else {})})
+        schema = type("Schema", (), {"label": fields.String()})
+        return type(name.title(), (ModelResource,), {"Meta": meta, "Schema": schema})
+
+    app = Flask(__name__)
+    api = memory_api(app)
+    api.add_resource(make_note_resource())  # the memory store has nothing to release
+    api.add_resource(labelled("shelf", Recording))
+    api.add_resource(labelled("crate", Recording))
+    second = Api(app, prefix="/v2", default_manager=Recording)
+    second.add_resource(labelled("box"))
+    client = app.test_client()
+    assert client.get("/note").status_code == 200
+    assert released == ["shelf"]
+    assert client.get("/v2/box").status_code == 200
+    assert released == ["shelf", "shelf"]
