@@ -333,3 +333,42 @@ def test_a_rolled_back_savepoint_forgets_the_writes_in_it(sqla, library, writer)
     assert answers == [("insert", way == "rows"), ("update", way == "rows")] + [
         ("insert", way == "rows")
     ]
+
+
+def test_attributes_named_apart_from_their_columns_are_written_to_their_columns(sqla, writer):
+    """An attribute's key, its column's name and the column's own ``key=`` may all
+    differ: the statement binds each value to its column, defaults and the
+    generated id come back to the attribute."""
+    way, answers = writer
+    db = sqla.db
+
+    class Shelf(db.Model):
+        __tablename__ = "shelf"
+        ident = db.Column("shelf_id", db.Integer, primary_key=True, key="pk")
+        label = db.Column("shelf_label", db.String(40), nullable=False, key="label_col")
+        width = db.Column("w", db.Integer, nullable=False, default=80)
+        touched = db.Column("t", db.Integer, nullable=False, default=0, onupdate=lambda: 7)
+
+    class ShelfResource(ModelResource):
+        class Meta:
+            model = Shelf
+            exclude_fields = ["touched"]
+
+    sqla.api.add_resource(ShelfResource)
+    sqla.create_all()
+    response = sqla.post("/shelf", json={"label": "oak"})
+    assert response.status_code == 200, response.json
+    assert response.json == {"$uri": "/shelf/1", "label": "oak", "width": 80}
+    response = sqla.post("/shelf", json={"label": "pine", "width": 60})
+    assert response.status_code == 200, response.json
+    assert response.json == {"$uri": "/shelf/2", "label": "pine", "width": 60}
+    response = sqla.patch("/shelf/2", json={"label": "birch"})
+    assert response.status_code == 200, response.json
+    assert response.json == {"$uri": "/shelf/2", "label": "birch", "width": 60}
+    assert sqla.rows("select shelf_id, shelf_label, w, t from shelf order by shelf_id") == [
+        (1, "oak", 80, 0),
+        (2, "birch", 60, 7),
+    ]
+    assert answers == [("insert", way == "rows"), ("insert", way == "rows")] + [
+        ("update", way == "rows")
+    ]
