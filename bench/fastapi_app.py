@@ -204,9 +204,9 @@ def create_app(workload: Workload) -> tuple[FastAPI, sa.Engine]:
 
 
 def create_server(workload: Workload) -> Any:
-    from .contestants import ASGIServer
+    from .contestants import ASGIServer, count_statements
 
     app, engine = create_app(workload)
     server = ASGIServer(app, engine.dispose)
-    sa.event.listen(engine, "before_cursor_execute", server.count)
+    count_statements(engine, server)
     return server

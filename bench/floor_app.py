@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from flask import Flask, abort, jsonify, request
 
+from .contestants import sqlite_tracer
 from .reference_app import _check_book
 from .workload import Workload
 
@@ -59,9 +60,7 @@ def create_app(workload: Workload, on_statement: Callable[[], None] | None = Non
     app = Flask("bench_floor")
     local = threading.local()
 
-    def trace(sql: str) -> None:
-        if on_statement is not None and not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            on_statement()
+    trace = sqlite_tracer(on_statement) if on_statement is not None else None
 
     def db() -> sqlite3.Connection:
         connection = getattr(local, "connection", None)

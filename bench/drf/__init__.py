@@ -60,14 +60,17 @@ def create_server(workload: Workload) -> Any:
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connections
 
-    from ..contestants import WSGIServer
+    from django.db.backends.signals import connection_created
+
+    from ..contestants import WSGIServer, sqlite_tracer
 
     connection = connections["default"]
     server = WSGIServer(WSGIHandler(), connection.close)
+    trace = sqlite_tracer(server.count)
 
-    def count(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        server.count()
-        return execute(sql, params, many, context)
+    def traced(sender: Any, connection: Any, **kwargs: Any) -> None:
+        connection.connection.set_trace_callback(trace)
 
-    connection.execute_wrappers.append(count)
+    connection_created.connect(traced, weak=False)
+    connection.close()  # a connection opened before is closed: the next one is traced
     return server
