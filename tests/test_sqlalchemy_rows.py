@@ -365,6 +365,12 @@ def test_attributes_named_apart_from_their_columns_are_written_to_their_columns(
     response = sqla.patch("/shelf/2", json={"label": "birch"})
     assert response.status_code == 200, response.json
     assert response.json == {"$uri": "/shelf/2", "label": "birch", "width": 60}
+    response = sqla.get("/shelf/2")
+    assert response.status_code == 200, response.json
+    assert response.json == {"$uri": "/shelf/2", "label": "birch", "width": 60}
+    response = sqla.get("/shelf", query_string={"sort": '{"label": true}'})
+    assert response.status_code == 200, response.json
+    assert [item["label"] for item in response.json] == ["oak", "birch"]
     assert sqla.rows("select shelf_id, shelf_label, w, t from shelf order by shelf_id") == [
         (1, "oak", 80, 0),
         (2, "birch", 60, 7),

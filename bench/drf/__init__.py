@@ -59,7 +59,6 @@ def create_server(workload: Workload) -> Any:
     configure(workload)
     from django.core.handlers.wsgi import WSGIHandler
     from django.db import connections
-
     from django.db.backends.signals import connection_created
 
     from ..contestants import WSGIServer, sqlite_tracer

@@ -73,6 +73,12 @@ class _Stored:
         return getattr(self.__dict__["_potion_item"], name)
 
 
+def _labelled(attribute: Any, key: str) -> Any:
+    """``attribute`` as a selected column whose row key is ``key``."""
+    column = attribute.property.columns[0]
+    return attribute if getattr(column, "name", None) == key else attribute.label(key)
+
+
 #: ``Column(..., info={FILLED_BY_MODEL: True})``: the model fills the column itself
 #: (a ``@validates`` hook, a ``before_insert`` event), so no field needs to write it.
 FILLED_BY_MODEL = "potion_filled_by_model"
@@ -304,7 +310,11 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         # included; loader options shape the ORM objects of entity queries.
         self._criteria = [o for o in options if isinstance(o, LoaderCriteriaOption)]
         self._loader_options = [o for o in options if not isinstance(o, LoaderCriteriaOption)]
-        self._row_columns = [getattr(self.model, key) for key in needed] if row_mode else None
+        # Each column labelled by its attribute: a row of a statement run on a
+        # connection is keyed by column names, which an attribute may not share.
+        self._row_columns = (
+            [_labelled(getattr(self.model, key), key) for key in needed] if row_mode else None
+        )
         self._row_keys = frozenset(needed)
         self._item_statement: Any = (
             sa.select(*self._row_columns)
