@@ -45,8 +45,10 @@ class SQLAEnv:
         if kind == "sqlite":
             # SQLite checks foreign keys only when asked, the servers always do.
             sa.event.listen(self.engine, "connect", _sqlite_foreign_keys)
+        # The statement listener is added by the first count_statements(): until
+        # then no engine listener keeps the built-in reads off the DBAPI cursor
+        # (potion/backends/sqlalchemy/direct.py), which tests exercise that way.
         self.statements: list[str] | None = None
-        sa.event.listen(self.engine, "before_cursor_execute", self._record)
 
     # -- schema ------------------------------------------------------------------
 
@@ -105,6 +107,8 @@ class SQLAEnv:
     @contextlib.contextmanager
     def count_statements(self) -> Iterator[list[str]]:
         """Collect the SQL statements run inside the block."""
+        if not sa.event.contains(self.engine, "before_cursor_execute", self._record):
+            sa.event.listen(self.engine, "before_cursor_execute", self._record)
         self.statements = []
         try:
             yield self.statements

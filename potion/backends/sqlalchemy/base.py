@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
 
+from .direct import Reader, quiet
+
 #: scoped session -> a session of its factory that never executes anything: it
 #: tells which engine a fresh session would choose and which events it would run
 _probes: weakref.WeakKeyDictionary[Any, orm.Session] = weakref.WeakKeyDictionary()
@@ -94,7 +96,7 @@ class SQLAlchemyBase:
                         self._read_binds = weakref.WeakKeyDictionary()
                     self._read_binds[app] = bind
             if isinstance(bind, sa.Engine):
-                return bind.connect(), True
+                return (Reader(bind) if quiet(bind) else bind.connect()), True
         return self._session_reader(scoped(), statement), False
 
     def _session_reader(self, session: orm.Session, statement: Any) -> Any:

@@ -25,6 +25,7 @@ from .collections import (
     is_query_only,
     replace_children,
 )
+from .direct import reusable
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
@@ -317,9 +318,11 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         )
         self._row_keys = frozenset(needed)
         self._item_statement: Any = (
-            sa.select(*self._row_columns)
-            .where(self._id_instrumented == sa.bindparam("potion_id"))
-            .options(*self._criteria)
+            reusable(
+                sa.select(*self._row_columns)
+                .where(self._id_instrumented == sa.bindparam("potion_id"))
+                .options(*self._criteria)
+            )
             if self._row_columns is not None
             else None
         )
@@ -641,7 +644,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .order_by(*order)
             .options(*criteria)
         )
-        return count, _limited(select)
+        return reusable(count), reusable(_limited(select))
 
     # -- writes ------------------------------------------------------------------
 
