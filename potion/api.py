@@ -136,6 +136,7 @@ class Api:
             slug = re.sub(r"\W+", "_", self.prefix).strip("_") or f"api{len(apis)}"
             self._endpoint_prefix = slug + "_"
         apis.append(self)
+        app.extensions.pop("potion_releases", None)
         for entry in self._rules:
             self._register(app, *entry)
 
@@ -150,7 +151,30 @@ class Api:
         found = checks.run_checks(self)
         self._enforce(found)
         self._checked = True
+        self._hook_check(False)
         return found
+
+    def _hook_check(self, hooked: bool) -> None:
+        """Whether requests to the app first run the checks (until they pass once).
+
+        A passed check leaves the app's ``before_request`` functions, so that
+        requests do not pay for it; a resource added later puts it back.  The list
+        is replaced, not changed, so a request going through it is not disturbed.
+        """
+        app = self.app
+        if app is None:
+            return
+        funcs = app.before_request_funcs
+        current = funcs.get(None, [])
+        present = self._check_resolved in current
+        if hooked and not present:
+            funcs[None] = [*current, self._check_resolved]
+        elif not hooked and present:
+            remaining = [f for f in current if f != self._check_resolved]
+            if remaining:
+                funcs[None] = remaining
+            else:
+                del funcs[None]
 
     def _enforce(self, messages: list[Any]) -> None:
         new = [m for m in checks.unsilenced(messages, self.app) if m not in self._reported]
@@ -241,6 +265,9 @@ class Api:
         self.resources[name] = resource
         self._schema_document = None
         self._checked = False
+        self._hook_check(True)
+        if self.app is not None:
+            self.app.extensions.pop("potion_releases", None)
         try:
             self._check_permissions(resource)
             if self.app is not None:
@@ -425,11 +452,10 @@ def _release_stores(error: BaseException | None) -> None:
 def _releases(app: Flask) -> list[Callable[[], None]]:
     """The ``release`` of one manager per store the app's Apis serve (managers of one
     store share a transaction key), worked out again only when resources are added."""
-    apis = app.extensions.get("potion", [])
-    version = tuple(len(api.resources) for api in apis)
     cached = app.extensions.get("potion_releases")
-    if cached is not None and cached[0] == version:
-        return cached[1]
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    apis = app.extensions.get("potion", [])
     releases: list[Callable[[], None]] = []
     seen: set[Any] = set()
     for api in apis:
@@ -445,5 +471,5 @@ def _releases(app: Flask) -> list[Callable[[], None]]:
             if key not in seen:
                 seen.add(key)
                 releases.append(release)
-    app.extensions["potion_releases"] = (version, releases)
+    app.extensions["potion_releases"] = releases  # dropped when a resource is added
     return releases

@@ -120,6 +120,32 @@ def test_a_reference_to_a_resource_never_added_is_refused_before_the_first_reque
             sqla.app.test_client().get("/book")
 
 
+def test_passed_checks_leave_the_requests_and_a_resource_added_later_is_checked(sqla):
+    api = Api(sqla.app)
+    api.add_resource(resource(sqla.Author))
+    hooks = sqla.app.before_request_funcs
+    assert api._check_resolved in hooks[None]
+    api.check()  # passed (a project runs it when it builds its app): requests skip it
+    assert api._check_resolved not in hooks.get(None, [])
+    # a resource added afterwards brings it back, and its broken reference is refused
+    writers = resource(sqla.Author, meta={"name": "writer"})  # declared, never added
+    api.add_resource(resource(sqla.Book, schema={"author": fields.ToOne("writer")}))
+    assert api._check_resolved in hooks[None]
+    client = sqla.app.test_client()
+    with pytest.raises(ConfigurationError, match="fields.ToOne\\('writer'\\) names no resource"):
+        client.get("/author")
+    assert writers.api is None
+
+
+def test_a_passed_check_is_not_run_again_by_later_requests(sqla):
+    api = Api(sqla.app)
+    api.add_resource(resource(sqla.Author))
+    client = sqla.app.test_client()
+    assert client.get("/author").status_code == 200
+    assert api._check_resolved not in sqla.app.before_request_funcs.get(None, [])
+    assert client.get("/author").status_code == 200
+
+
 def test_a_dotted_reference_is_imported_only_once_resources_are_added(sqla):
     api = Api(sqla.app)
     api.add_resource(resource(sqla.Book, schema={"author": fields.ToOne("nowhere.Author")}))
