@@ -226,3 +226,29 @@ def test_rows_behave_like_sqlalchemys():
     assert row._mapping == {"id": 3, "title": "Dune"}
     assert row == (3, "Dune") and row == row_class(3, "Dune")
     assert not isinstance(row, tuple)  # a route returning a row is not (body, status)
+
+
+def test_loader_criteria_keep_reads_on_sqlalchemy(sqla, runs):
+    """A criterion of ``Meta.query_options`` may take its values when the statement
+    runs: its statements are never run from a compiled copy."""
+    db = sqla.db
+
+    class Note(db.Model):
+        id = db.Column(db.Integer, primary_key=True)
+        text = db.Column(db.String(40), nullable=False)
+        hidden = db.Column(db.Boolean, nullable=False, default=False)
+
+    class NoteResource(ModelResource):
+        class Meta:
+            model = Note
+            exclude_fields = ["hidden"]
+            query_options = [sa.orm.with_loader_criteria(Note, lambda cls: cls.hidden.is_(False))]
+
+    sqla.api.add_resource(NoteResource)
+    sqla.create_all()
+    sqla.add(Note(text="shown"), Note(text="secret", hidden=True))
+    for _ in range(2):
+        assert sqla.get("/note/1").status_code == 200
+        assert sqla.get("/note/2").status_code == 404
+        assert [n["text"] for n in sqla.get("/note").json] == ["shown"]
+    assert runs == []

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy import orm
 
-from .direct import Reader, quiet
+from .direct import Reader, quiet, reusable
 
 #: scoped session -> a session of its factory that never executes anything: it
 #: tells which engine a fresh session would choose and which events it would run
@@ -56,6 +56,12 @@ class SQLAlchemyBase:
     def _ensure_plan(self) -> None:
         """Work out how the built-in reads run (done by :class:`SQLAlchemyManager`)."""
         raise NotImplementedError
+
+    def _reusable(self, statement: Any) -> Any:
+        """``statement``, marked as one a direct read may run (:mod:`.direct`) unless
+        loader criteria (``Meta.query_options``) compile into it: a criterion may
+        take its values when the statement runs."""
+        return statement if self._criteria else reusable(statement)
 
     def _reader(self, statement: Any) -> tuple[Any, bool]:
         """What a built-in read of rows executes ``statement`` on, and whether to close it.

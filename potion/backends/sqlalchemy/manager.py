@@ -318,7 +318,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
         )
         self._row_keys = frozenset(needed)
         self._item_statement: Any = (
-            reusable(
+            self._reusable(
                 sa.select(*self._row_columns)
                 .where(self._id_instrumented == sa.bindparam("potion_id"))
                 .options(*self._criteria)
@@ -644,6 +644,8 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .order_by(*order)
             .options(*criteria)
         )
+        if criteria:  # see _reusable: run through SQLAlchemy
+            return count, _limited(select)
         return reusable(count), reusable(_limited(select))
 
     # -- writes ------------------------------------------------------------------

@@ -18,7 +18,6 @@ from ...filters import NO_MATCH, Condition, Sort
 from ...pagination import Pagination
 from ..sqltext import like_escape, register_casefold
 from .base import SQLAlchemyBase
-from .direct import reusable
 
 
 def _sort_attribute(value: Any) -> tuple[str, bool]:
@@ -438,11 +437,11 @@ class QueryMixin(SQLAlchemyBase):
                 ]
             )
             statements = (
-                reusable(self._count_statement(criteria)),
+                self._reusable(self._count_statement(criteria)),
                 _limited(self._select_where(entities, criteria, sort)),
             )
             if not scalars:  # rows of columns: may be read on the DBAPI cursor
-                reusable(statements[1])
+                self._reusable(statements[1])
             if len(self._page_statements_by_shape) >= _STATEMENT_CACHE_SIZE:
                 self._page_statements_by_shape.clear()
             self._page_statements_by_shape[shape] = statements
