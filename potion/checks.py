@@ -216,10 +216,24 @@ def _references_in(field: Any, seen: set[int]) -> Iterator[Any]:
                 yield from _references_in(member, seen)
 
 
+#: How close a name must be to a known one to read as its typo (difflib's ratio)
+_TYPO_CUTOFF = 0.75
+
+
 def _may_be_added(value: Any) -> bool:
-    """Whether a reference that does not resolve yet may once its target is added."""
+    """Whether a reference that does not resolve yet may once its target is added.
+
+    A name resolves once a resource of that name is added, and the resource class
+    may be declared after the one referring to it (Flask-Potion resolved names
+    lazily): only a name close to a known one but not equal (``'bok'`` beside
+    ``'book'``) reads as a typo and is refused now; any other waits for the check
+    before the first request.
+    """
     if isinstance(value, str):
-        return value in _possible_names()
+        names = _possible_names()
+        return value in names or not difflib.get_close_matches(
+            value, names, n=1, cutoff=_TYPO_CUTOFF
+        )
     if isinstance(value, type):
         return any(r.meta.get("model") is value for r in _resource_classes())
     return False

@@ -523,10 +523,16 @@ def test_reference_to_an_unregistered_resource_is_reported():
         class Schema:
             author = fields.ToOne("nobody", nullable=True)
 
-    # no resource class could ever be named "nobody": refused at once (potion.E101)
+    # a resource named "nobody" may still be declared and added: refused by the check
+    # that runs once every resource is added (before the first request)
+    api.add_resource(Book)
     with pytest.raises(RuntimeError, match=r"potion.E101: Book.Schema.author: fields.ToOne"):
-        api.add_resource(Book)
+        api.check()
+    app.testing = True  # the error is raised (and logged), never an answer
+    with pytest.raises(RuntimeError, match=r"potion.E101"):
+        app.test_client().get("/book")
     unbound = memory_api()
+    Book.api = None  # added again to an Api without an app (never checked)
     unbound.add_resource(Book)
     with pytest.raises(RuntimeError, match='Resource named "nobody" is not registered'):
         Book.schema.create  # noqa: B018

@@ -86,9 +86,27 @@ def test_a_reference_to_a_misspelt_name_refuses_to_start(sqla):
     assert isinstance(error, RuntimeError)
 
 
+def test_a_reference_to_a_class_declared_further_down_is_accepted(sqla):
+    """Flask-Potion resolved names lazily: a resource may be added before the class it
+    refers to is even declared."""
+    api = Api(sqla.app)
+    api.add_resource(resource(sqla.Book, schema={"author": fields.ToOne("penman")}))
+    penmen = resource(sqla.Author, meta={"name": "penman"})  # declared after the add
+    api.add_resource(penmen)
+    assert run_checks(api) == []
+    with sqla.app.app_context():
+        sqla.db.session.add(sqla.Author(name="Ann"))
+        sqla.db.session.commit()
+    response = sqla.app.test_client().post(
+        "/book", json={"title": "T", "author": {"$ref": "/penman/1"}}
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["author"] == {"$ref": "/penman/1"}
+
+
 def test_the_refused_resource_is_not_served(sqla):
     api = Api(sqla.app)
-    books = resource(sqla.Book, schema={"author": fields.ToOne("wirter")})
+    books = resource(sqla.Book, schema={"author": fields.ToOne("bookk")})  # a typo of itself
     with pytest.raises(ConfigurationError, match="potion.E101"):
         api.add_resource(books)
     assert "book" not in api.resources and books.api is None
