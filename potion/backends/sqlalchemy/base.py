@@ -57,11 +57,14 @@ class SQLAlchemyBase:
         """Work out how the built-in reads run (done by :class:`SQLAlchemyManager`)."""
         raise NotImplementedError
 
-    def _reusable(self, statement: Any) -> Any:
+    def _reusable(self, statement: Any, criteria: Any = None) -> Any:
         """``statement``, marked as one a direct read may run (:mod:`.direct`) unless
-        loader criteria (``Meta.query_options``) compile into it: a criterion may
-        take its values when the statement runs."""
-        return statement if self._criteria else reusable(statement)
+        loader criteria (``Meta.query_options``; ``criteria`` when given, else this
+        manager's) compile into it: a criterion may take its values when the
+        statement runs."""
+        return (
+            statement if (self._criteria if criteria is None else criteria) else reusable(statement)
+        )
 
     def _reader(self, statement: Any) -> tuple[Any, bool]:
         """What a built-in read of rows executes ``statement`` on, and whether to close it.

@@ -25,7 +25,6 @@ from .collections import (
     is_query_only,
     replace_children,
 )
-from .direct import reusable
 from .errors import ErrorsMixin
 from .inference import EnumField, _column_default, field_for_column
 from .queries import QueryMixin, _limited
@@ -644,9 +643,7 @@ class SQLAlchemyManager(QueryMixin, ErrorsMixin, RelationalManager):
             .order_by(*order)
             .options(*criteria)
         )
-        if criteria:  # see _reusable: run through SQLAlchemy
-            return count, _limited(select)
-        return reusable(count), reusable(_limited(select))
+        return self._reusable(count, criteria), self._reusable(_limited(select), criteria)
 
     # -- writes ------------------------------------------------------------------
 

@@ -436,12 +436,12 @@ class QueryMixin(SQLAlchemyBase):
                     for i, c in enumerate(where)
                 ]
             )
+            select = _limited(self._select_where(entities, criteria, sort))
             statements = (
                 self._reusable(self._count_statement(criteria)),
-                _limited(self._select_where(entities, criteria, sort)),
+                # rows of columns may be read on the DBAPI cursor, ORM entities not
+                select if scalars else self._reusable(select),
             )
-            if not scalars:  # rows of columns: may be read on the DBAPI cursor
-                self._reusable(statements[1])
             if len(self._page_statements_by_shape) >= _STATEMENT_CACHE_SIZE:
                 self._page_statements_by_shape.clear()
             self._page_statements_by_shape[shape] = statements
